@@ -1,0 +1,1 @@
+"""The "can we share?" assessment: an initiative in, an explained assessment out."""
