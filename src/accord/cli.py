@@ -72,21 +72,32 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     assess_cmd = commands.add_parser(
-        "assess", help="assess an initiative file: can we share?",
+        "assess",
+        help="assess an initiative file: can we share?",
         description="Assess an initiative (YAML or JSON, format 1) and explain the answer.",
     )
-    assess_cmd.add_argument("file", help="the initiative file (YAML or JSON); - reads standard input")
+    assess_cmd.add_argument(
+        "file", help="the initiative file (YAML or JSON); - reads standard input"
+    )
     assess_cmd.add_argument("--json", action="store_true", help="print the assessment as JSON")
-    assess_cmd.add_argument("--on", type=_date, metavar="YYYY-MM-DD",
-                            help="use the law in force on this day (default: the file's assess_on, else today)")
+    assess_cmd.add_argument(
+        "--on",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="use the law in force on this day (default: the file's assess_on, else today)",
+    )
     assess_cmd.set_defaults(handler=_assess)
 
     law_cmd = commands.add_parser("law", help="browse the knowledge base")
     law_commands = law_cmd.add_subparsers(dest="law_command", required=True, metavar="COMMAND")
     search = law_commands.add_parser("search", help="find provisions, conditions and gateways")
-    search.add_argument("text", nargs="+", help='words to look for, e.g. "section 29" or safeguarding')
+    search.add_argument(
+        "text", nargs="+", help='words to look for, e.g. "section 29" or safeguarding'
+    )
     search.add_argument("--json", action="store_true")
-    search.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="only what was in force that day")
+    search.add_argument(
+        "--on", type=_date, metavar="YYYY-MM-DD", help="only what was in force that day"
+    )
     search.set_defaults(handler=_law_search)
     show = law_commands.add_parser("show", help="show one entry by id")
     show.add_argument("id", help="e.g. eur/2016/679/article/6/1/e or ukpga/2004/31/section/11")
@@ -104,8 +115,10 @@ def _assess(args: argparse.Namespace) -> int:
         initiative = read_initiative(text, name)
     except InvalidInitiative as error:
         count = len(error.problems)
-        raise UserError(f"{name} is not a valid initiative ({count} problem{'s' if count > 1 else ''}):\n"
-                        + "\n".join(f"  {p.render(name)}" for p in error.problems)) from None
+        raise UserError(
+            f"{name} is not a valid initiative ({count} problem{'s' if count > 1 else ''}):\n"
+            + "\n".join(f"  {p.render(name)}" for p in error.problems)
+        ) from None
     law = default_law()
     if args.on is not None:
         initiative = _with_date(initiative, args.on)
@@ -168,7 +181,9 @@ def _law_search(args: argparse.Namespace) -> int:
 def _law_show(args: argparse.Namespace) -> int:
     law = default_law()
     try:
-        provision = law.get(args.id.strip().strip("/").removeprefix("https://www.legislation.gov.uk/"))
+        provision = law.get(
+            args.id.strip().strip("/").removeprefix("https://www.legislation.gov.uk/")
+        )
     except UnknownProvision as error:
         raise UserError(f"{error}. Try: accord law search WORDS") from None
     if args.json:
@@ -183,7 +198,9 @@ def _law_show(args: argparse.Namespace) -> int:
         print(textwrap.fill(provision.mapping_note, 96))
     if provision.gateway is not None:
         g = provision.gateway
-        print(f"{g.act} {g.section}: {'express' if g.express else 'implied'} {g.power_or_duty}; status {g.status}")
+        print(
+            f"{g.act} {g.section}: {'express' if g.express else 'implied'} {g.power_or_duty}; status {g.status}"
+        )
         print(textwrap.fill(f"Bodies: {', '.join(sorted(g.bodies))}", 96))
         print(textwrap.fill(f"Purposes: {', '.join(sorted(g.purposes))}", 96))
         if g.limits:
@@ -196,7 +213,9 @@ def _law_show(args: argparse.Namespace) -> int:
     print(f"In force: {provision.in_force_from.isoformat()} to {until}")
     print(f"Source: {provision.source} (last reviewed {provision.last_reviewed.isoformat()})")
     if not provision.is_confirmed:
-        print(textwrap.fill(f"Not confirmed ({provision.verification}): {provision.uncertainty}", 96))
+        print(
+            textwrap.fill(f"Not confirmed ({provision.verification}): {provision.uncertainty}", 96)
+        )
     return EXIT_OK
 
 
@@ -224,7 +243,9 @@ def _provision_data(provision: Provision) -> dict[str, Any]:
         "summary": provision.summary,
         "url": provision.source,
         "in_force_from": provision.in_force_from.isoformat(),
-        "in_force_until": provision.in_force_until.isoformat() if provision.in_force_until else None,
+        "in_force_until": provision.in_force_until.isoformat()
+        if provision.in_force_until
+        else None,
         "last_reviewed": provision.last_reviewed.isoformat(),
         "verification": provision.verification,
     }
@@ -238,10 +259,17 @@ def _provision_data(provision: Provision) -> dict[str, Any]:
     if provision.gateway is not None:
         g = provision.gateway
         data["gateway"] = {
-            "act": g.act, "section": g.section, "kind": g.power_or_duty, "express": g.express,
-            "overrides_confidentiality": g.overrides_confidentiality, "status": g.status,
-            "bodies": sorted(g.bodies), "functions": sorted(g.functions),
-            "purposes": sorted(g.purposes), "replaced_by": list(g.replaced_by), "limits": g.limits,
+            "act": g.act,
+            "section": g.section,
+            "kind": g.power_or_duty,
+            "express": g.express,
+            "overrides_confidentiality": g.overrides_confidentiality,
+            "status": g.status,
+            "bodies": sorted(g.bodies),
+            "functions": sorted(g.functions),
+            "purposes": sorted(g.purposes),
+            "replaced_by": list(g.replaced_by),
+            "limits": g.limits,
         }
     return data
 

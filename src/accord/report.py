@@ -32,14 +32,18 @@ def render(data: dict[str, Any], *, title: str) -> str:
         return " " + "".join(marks) if marks else ""
 
     def para(text: str, indent: int = 0) -> None:
-        out.extend(textwrap.wrap(text, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * indent))
+        out.extend(
+            textwrap.wrap(text, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * indent)
+        )
 
     def heading(text: str) -> None:
         out.extend(["", text, "-" * len(text)])
 
     out.append(title)
     out.append("=" * min(len(title), WIDTH))
-    para(f"Verdict: {VERDICT[data['verdict']]}   (assessed on {data['assessed_on']}, law version {data['law_version']})")
+    para(
+        f"Verdict: {VERDICT[data['verdict']]}   (assessed on {data['assessed_on']}, law version {data['law_version']})"
+    )
     out.append("")
     para(data["summary"])
 
@@ -76,7 +80,11 @@ def render(data: dict[str, Any], *, title: str) -> str:
             for reason in condition["reasons"]:
                 para(f"- {reason}", 16)
             for paragraph in condition["schedule_1"]:
-                policy = "needs an appropriate policy document" if paragraph["appropriate_policy_document"] else "no policy document needed"
+                policy = (
+                    "needs an appropriate policy document"
+                    if paragraph["appropriate_policy_document"]
+                    else "no policy document needed"
+                )
                 para(f"+ {paragraph['label']} ({policy})", 16)
 
     section = data["law_enforcement"]
@@ -88,9 +96,13 @@ def render(data: dict[str, Any], *, title: str) -> str:
 
     heading("Statutory gateways (the power or duty to share)")
     if not data["gateways"]:
-        para("No statutory gateway in Accord's knowledge base names these parties for these purposes.")
+        para(
+            "No statutory gateway in Accord's knowledge base names these parties for these purposes."
+        )
     for gateway in data["gateways"][:10]:
-        para(f"{MARK[gateway['status']]} {gateway['label']} ({gateway['kind']}){cite(gateway['sources'])}")
+        para(
+            f"{MARK[gateway['status']]} {gateway['label']} ({gateway['kind']}){cite(gateway['sources'])}"
+        )
         for reason in gateway["reasons"]:
             para(f"- {reason}", 16)
     if len(data["gateways"]) > 10:
@@ -101,7 +113,9 @@ def render(data: dict[str, Any], *, title: str) -> str:
     for reason in section["reasons"]:
         para(reason)
     for route in section["routes"]:
-        para(f"{MARK[route['status']]} {route['label']}: {route['reasons'][0]}{cite(route['sources'])}")
+        para(
+            f"{MARK[route['status']]} {route['label']}: {route['reasons'][0]}{cite(route['sources'])}"
+        )
 
     heading("Necessity")
     for question in data["necessity"]["questions"]:
@@ -117,7 +131,9 @@ def render(data: dict[str, Any], *, title: str) -> str:
 
     section = data["dpia"]
     heading("DPIA screening (UK GDPR Art 35)")
-    para(("REQUIRED. " if section["required"] else "Not mandatory. ") + " ".join(section["reasons"]))
+    para(
+        ("REQUIRED. " if section["required"] else "Not mandatory. ") + " ".join(section["reasons"])
+    )
     for criterion in section["criteria"]:
         para(f"- {criterion['label']}: {criterion['reasons'][0]}{cite(criterion['sources'])}", 2)
 
@@ -131,7 +147,9 @@ def render(data: dict[str, Any], *, title: str) -> str:
     heading("Mechanisms")
     for mechanism in data["mechanisms"]:
         proposed = "  <- proposed" if mechanism["proposed"] else ""
-        para(f"{MARK[mechanism['status']]} {mechanism['label']}{proposed}{cite(mechanism['sources'])}")
+        para(
+            f"{MARK[mechanism['status']]} {mechanism['label']}{proposed}{cite(mechanism['sources'])}"
+        )
         para(mechanism["reasons"][0], 16)
 
     if data["notes"]:
@@ -141,7 +159,9 @@ def render(data: dict[str, Any], *, title: str) -> str:
 
     heading("Sources  (? = not yet confirmed against the text of the law)")
     for number, source in sorted(footnotes.values(), key=lambda item: item[0]):
-        para(f"[{number}] {source['citation']}: {source['title']}. {source['url']} (reviewed {source['last_reviewed']})")
+        para(
+            f"[{number}] {source['citation']}: {source['title']}. {source['url']} (reviewed {source['last_reviewed']})"
+        )
         if source["verification"] != "verified":
             para(f"? {source.get('uncertainty', 'not confirmed')}", 4)
     return "\n".join(out) + "\n"

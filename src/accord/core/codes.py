@@ -98,6 +98,8 @@ PURPOSES: Final = (
     "trading-standards",
     "fire-safety",
     "electoral-registration",
+    # Added so that proposals with no public purpose can be described and refused.
+    "direct-marketing",
 )
 
 DATA_SUBJECTS: Final = (

@@ -186,7 +186,9 @@ class FieldReader:
             return ""
         parts = urlsplit(value)
         if parts.scheme != "https" or parts.hostname not in hosts:
-            self.problem(key, f"must be an https URL on {' or '.join(sorted(hosts))}, not {value!r}")
+            self.problem(
+                key, f"must be an https URL on {' or '.join(sorted(hosts))}, not {value!r}"
+            )
             return ""
         return value
 

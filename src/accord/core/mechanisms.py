@@ -59,7 +59,11 @@ _Judgement = tuple[str, tuple[str, ...], tuple[str, ...]]
 
 def _email(i: Initiative, sensitive: bool) -> _Judgement:
     if sensitive:
-        return ("not-allowed", ("Plain email is never used for special category or criminal offence data.",), ())
+        return (
+            "not-allowed",
+            ("Plain email is never used for special category or criminal offence data.",),
+            (),
+        )
     if i.volume == "bulk":
         return ("not-allowed", ("Plain email is never used for bulk personal data.",), ())
     return (
@@ -75,21 +79,42 @@ def _secure_email(i: Initiative, sensitive: bool) -> _Judgement:
         "between government domains); 'PSN to PSN email' no longer offers assurance.",
     )
     if i.volume == "bulk":
-        return ("not-allowed" if sensitive else "discouraged", ("Email is the wrong channel for bulk data.", *note), SECURE_EMAIL_GUIDANCE)
+        return (
+            "not-allowed" if sensitive else "discouraged",
+            ("Email is the wrong channel for bulk data.", *note),
+            SECURE_EMAIL_GUIDANCE,
+        )
     if i.frequency in ("regular", "continuous"):
         return (
             "discouraged",
-            ("Regular sharing by email is manual and hard to audit; a shared view or API is safer.", *note),
+            (
+                "Regular sharing by email is manual and hard to audit; a shared view or API is safer.",
+                *note,
+            ),
             SECURE_EMAIL_GUIDANCE,
         )
-    return ("acceptable", ("Fits occasional, case-by-case disclosures.", *note), SECURE_EMAIL_GUIDANCE)
+    return (
+        "acceptable",
+        ("Fits occasional, case-by-case disclosures.", *note),
+        SECURE_EMAIL_GUIDANCE,
+    )
 
 
 def _api(i: Initiative, sensitive: bool) -> _Judgement:
     if i.frequency in ("regular", "continuous") and i.volume != "case-by-case":
-        return ("recommended", ("Regular flows of many records are best automated, limited to agreed fields and logged.",), ())
+        return (
+            "recommended",
+            (
+                "Regular flows of many records are best automated, limited to agreed fields and logged.",
+            ),
+            (),
+        )
     if i.frequency in ("regular", "continuous"):
-        return ("acceptable", ("Automates case look-ups between systems, limited to agreed fields and logged.",), ())
+        return (
+            "acceptable",
+            ("Automates case look-ups between systems, limited to agreed fields and logged.",),
+            (),
+        )
     return ("acceptable", ("Works, but is more than a one-off or occasional exchange needs.",), ())
 
 
@@ -97,28 +122,50 @@ def _shared_view(i: Initiative, sensitive: bool) -> _Judgement:
     if i.volume == "case-by-case":
         return (
             "recommended",
-            ("The recipient looks up one person when needed and no copy is made: the least intrusive option.",),
+            (
+                "The recipient looks up one person when needed and no copy is made: the least intrusive option.",
+            ),
             (),
         )
     if i.volume == "cohort":
-        return ("acceptable", ("Viewing without copying limits spread, but cohort analysis may need extracts.",), ())
+        return (
+            "acceptable",
+            ("Viewing without copying limits spread, but cohort analysis may need extracts.",),
+            (),
+        )
     return ("discouraged", ("Bulk analysis is not what a look-up view is for.",), ())
 
 
 def _secure_file_transfer(i: Initiative, sensitive: bool) -> _Judgement:
     if i.volume in ("cohort", "bulk") and i.frequency in ("one-off", "ad-hoc", "regular"):
-        return ("recommended", ("Encrypted transfer of an agreed extract, with download logging and expiry.",), ())
+        return (
+            "recommended",
+            ("Encrypted transfer of an agreed extract, with download logging and expiry.",),
+            (),
+        )
     if i.volume == "case-by-case" and i.frequency == "continuous":
-        return ("discouraged", ("Files for every case pile up copies; prefer a shared view or API.",), ())
+        return (
+            "discouraged",
+            ("Files for every case pile up copies; prefer a shared view or API.",),
+            (),
+        )
     return ("acceptable", ("Encrypted transfer with download logging and expiry.",), ())
 
 
 def _external_site(i: Initiative, sensitive: bool) -> _Judgement:
     if sensitive and i.volume == "bulk":
-        return ("discouraged", ("Collaboration sites spread copies and permissions drift; not for bulk sensitive data.",), ())
+        return (
+            "discouraged",
+            (
+                "Collaboration sites spread copies and permissions drift; not for bulk sensitive data.",
+            ),
+            (),
+        )
     return (
         "acceptable",
-        ("For working documents shared between named people (for example meeting papers), with access reviewed.",),
+        (
+            "For working documents shared between named people (for example meeting papers), with access reviewed.",
+        ),
         (),
     )
 

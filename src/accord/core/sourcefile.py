@@ -92,13 +92,22 @@ def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Mar
     return result
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    # An impossible date such as 2026-02-30 stays text, so the field check can say what is wrong.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_MarkingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _MarkingLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 _MarkingLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
-    _construct_sequence,  # type: ignore[arg-type]
+    _construct_sequence,
 )
 
 

@@ -58,8 +58,17 @@ def assess(initiative: Initiative, law: Catalogue, *, today: dt.date | None = No
         for m in rank_mechanisms(initiative, sensitive=ctx.has_sensitive_data)
     )
     actions = _actions(
-        ctx, lawful_bases, special, criminal, enforcement, gateways, confidentiality,
-        alternatives, dpia, compatibility, mechanisms,
+        ctx,
+        lawful_bases,
+        special,
+        criminal,
+        enforcement,
+        gateways,
+        confidentiality,
+        alternatives,
+        dpia,
+        compatibility,
+        mechanisms,
     )
     blockers = _blockers(ctx, lawful_bases, special, criminal)
     verdict = "no" if blockers else ("yes-if" if any(a.required for a in actions) else "yes")
@@ -92,7 +101,7 @@ def _blockers(
 ) -> list[str]:
     """What stops the sharing outright: a party without any basis, or data without a condition."""
     blockers = []
-    for party in ctx.initiative.parties:
+    for party in ctx.initiative.parties if ctx.concerns_living_people else ():
         if not any(b.is_available and party.name in b.parties for b in lawful_bases):
             blockers.append(f"{party.name} has no lawful basis for its part of the sharing")
     if special.applies and not any(f.is_available for f in special.findings):
@@ -118,78 +127,156 @@ def _actions(
     initiative = ctx.initiative
     actions: list[Action] = []
 
-    def add(code: str, text: str, *, required: bool, rule: str, sources: tuple[str, ...] = ()) -> None:
+    def add(
+        code: str, text: str, *, required: bool, rule: str, sources: tuple[str, ...] = ()
+    ) -> None:
         if all(a.code != code for a in actions):
-            actions.append(Action(code, text, required, rule, ctx.cite(*sources) if sources else ()))
+            actions.append(
+                Action(code, text, required, rule, ctx.cite(*sources) if sources else ())
+            )
 
-    for party in ctx.initiative.parties:
+    for party in ctx.initiative.parties if ctx.concerns_living_people else ():
         if not any(b.is_available and party.name in b.parties for b in lawful_bases):
-            add("find-lawful-basis", f"{party.name} has no lawful basis: it cannot take part as proposed.",
-                required=True, rule="lawful_basis")
+            add(
+                "find-lawful-basis",
+                f"{party.name} has no lawful basis: it cannot take part as proposed.",
+                required=True,
+                rule="lawful_basis",
+            )
     if special.applies and not any(f.is_available for f in special.findings):
-        add("find-special-category-condition",
+        add(
+            "find-special-category-condition",
             "Remove the special category data, or find an Art 9(2) condition that genuinely fits.",
-            required=True, rule="special_category", sources=("eur/2016/679/article/9/1",))
+            required=True,
+            rule="special_category",
+            sources=("eur/2016/679/article/9/1",),
+        )
     if initiative.consent in ("explicit", "mixed") and ctx.consent_is_inappropriate:
-        add("do-not-rely-on-consent",
-            "Do not rely on consent: " + "; ".join(ctx.consent_is_inappropriate)
+        add(
+            "do-not-rely-on-consent",
+            "Do not rely on consent: "
+            + "; ".join(ctx.consent_is_inappropriate)
             + ". Use the lawful basis recommended below and tell people instead.",
-            required=True, rule="lawful_basis.consent", sources=("eur/2016/679/article/6/1/a",))
+            required=True,
+            rule="lawful_basis.consent",
+            sources=("eur/2016/679/article/6/1/a",),
+        )
     proposed = next((m for m in mechanisms if m.flag("proposed")), None)
     if proposed is not None and proposed.status in ("not-allowed", "discouraged"):
         better = next(m.id for m in mechanisms)
-        add("change-mechanism",
+        add(
+            "change-mechanism",
             f"Do not use {proposed.id}: {proposed.reasons[0]} Use {better} instead.",
-            required=proposed.status == "not-allowed", rule=proposed.rule)
+            required=proposed.status == "not-allowed",
+            rule=proposed.rule,
+        )
     for alternative in alternatives:
         if alternative.status == "required":
-            add(alternative.id, alternative.reasons[0], required=True, rule=alternative.rule,
-                sources=alternative.sources)
-    apd_reasons = [d.id for s in (special, criminal) for f in s.findings if f.status == "recommended"
-                   for d in f.details if d.flag("appropriate_policy_document")]
+            add(
+                alternative.id,
+                alternative.reasons[0],
+                required=True,
+                rule=alternative.rule,
+                sources=alternative.sources,
+            )
+    apd_reasons = [
+        d.id
+        for s in (special, criminal)
+        for f in s.findings
+        if f.status == "recommended"
+        for d in f.details
+        if d.flag("appropriate_policy_document")
+    ]
     if apd_reasons or (enforcement.applies and initiative.special_categories):
-        add("write-appropriate-policy-document",
+        add(
+            "write-appropriate-policy-document",
             "Each party relying on a Schedule 1 condition that needs one (or on Part 3 sensitive "
             "processing) must have an appropriate policy document before sharing, and keep it for "
             "six months after the sharing ends.",
-            required=True, rule="schedule_1.needs_policy_document",
-            sources=("ukpga/2018/12/schedule/1/part/4", *apd_reasons[:1],
-                     *(("ukpga/2018/12/section/42",) if enforcement.applies else ())))
+            required=True,
+            rule="schedule_1.needs_policy_document",
+            sources=(
+                "ukpga/2018/12/schedule/1/part/4",
+                *apd_reasons[:1],
+                *(("ukpga/2018/12/section/42",) if enforcement.applies else ()),
+            ),
+        )
     if dpia.applies:
-        add("carry-out-dpia", "Carry out a DPIA before sharing starts, with the DPO's advice.",
-            required=True, rule=dpia.rule, sources=("eur/2016/679/article/35/1",))
+        add(
+            "carry-out-dpia",
+            "Carry out a DPIA before sharing starts, with the DPO's advice.",
+            required=True,
+            rule=dpia.rule,
+            sources=("eur/2016/679/article/35/1",),
+        )
     else:
-        add("carry-out-dpia", "A DPIA is not mandatory, but the ICO advises one for data sharing.",
-            required=False, rule=dpia.rule, sources=("eur/2016/679/article/35/1",))
+        add(
+            "carry-out-dpia",
+            "A DPIA is not mandatory, but the ICO advises one for data sharing.",
+            required=False,
+            rule=dpia.rule,
+            sources=("eur/2016/679/article/35/1",),
+        )
     public_disclosers = [p for p in initiative.disclosers if p.is_public_authority]
     if public_disclosers and not any(g.status == "recommended" for g in gateways):
-        add("identify-gateway",
+        add(
+            "identify-gateway",
             "Name the statutory power or duty each public body relies on to share (Art 6(3)).",
-            required=True, rule="gateways.rank_gateways", sources=("eur/2016/679/article/6/3",))
+            required=True,
+            rule="gateways.rank_gateways",
+            sources=("eur/2016/679/article/6/3",),
+        )
     if confidentiality.applies:
-        routes = {f.id.rsplit("/", 1)[-1]: f for f in confidentiality.findings}
+        strong = [f for f in confidentiality.findings if f.status == "recommended"]
         if not any(f.is_available for f in confidentiality.findings):
-            add("pseudonymise",
+            add(
+                "pseudonymise",
                 "The duty of confidence is not set aside: share de-identified data, seek consent, "
                 "or obtain s.251 support.",
-                required=True, rule=confidentiality.rule, sources=("common-law/confidentiality",))
-        elif routes["public-interest"].is_available and not (
-            routes["consent"].status == "recommended" or routes["legal-requirement"].status == "recommended"
-        ):
-            add("record-confidentiality-justification",
+                required=True,
+                rule=confidentiality.rule,
+                sources=("common-law/confidentiality",),
+            )
+        elif strong:
+            # Which route sets the duty aside must be on record, even when it is clear.
+            add(
+                "record-confidentiality-justification",
+                f"Record how the duty of confidence is set aside: {strong[0].reasons[0]}",
+                required=False,
+                rule=strong[0].rule,
+                sources=strong[0].sources,
+            )
+        else:
+            # Only a public-interest judgement is left: it must be made and recorded per disclosure.
+            add(
+                "record-confidentiality-justification",
                 "Record, for each disclosure, why the public interest outweighs the duty of confidence.",
-                required=True, rule="confidentiality.public_interest",
-                sources=("common-law/confidentiality/public-interest",))
+                required=True,
+                rule="confidentiality.public_interest",
+                sources=("common-law/confidentiality/public-interest",),
+            )
     if compatibility.applies and not compatibility.findings:
-        add("record-compatibility-assessment",
+        add(
+            "record-compatibility-assessment",
             "Record why re-using the data for this purpose is compatible with why it was collected.",
-            required=False, rule=compatibility.rule, sources=compatibility.sources)
-    add("update-privacy-notice",
+            required=False,
+            rule=compatibility.rule,
+            sources=compatibility.sources,
+        )
+    add(
+        "update-privacy-notice",
         "Make sure every party's privacy notice tells people about this sharing: who, what and why.",
-        required=False, rule="fairness.transparent", sources=("eur/2016/679/article/5/1/a",))
-    add("sign-data-sharing-agreement",
+        required=False,
+        rule="fairness.transparent",
+        sources=("eur/2016/679/article/5/1/a",),
+    )
+    add(
+        "sign-data-sharing-agreement",
         "Set the sharing out in a data sharing agreement signed by every party.",
-        required=False, rule="agreement", sources=())
+        required=False,
+        rule="agreement",
+        sources=(),
+    )
     for alternative in alternatives:
         if alternative.status == "recommended":
             add(alternative.id, alternative.reasons[0], required=False, rule=alternative.rule)
@@ -231,5 +318,7 @@ def _scope_notes(initiative: Initiative) -> list[str]:
             "Information about companies is not personal data, but information about sole traders "
             "and partners is."
         )
-    notes.append("Accord assesses the law of England; check Welsh, Scottish or Northern Irish law where it differs.")
+    notes.append(
+        "Accord assesses the law of England; check Welsh, Scottish or Northern Irish law where it differs."
+    )
     return notes

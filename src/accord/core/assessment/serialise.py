@@ -41,7 +41,12 @@ def assessment_to_data(assessment: Assessment, law: Catalogue) -> dict[str, Any]
         return f"{provision.citation}: {provision.title}" if provision else provision_id
 
     def finding(f: Finding, **extra: Any) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": f.id, "label": label(f.id), "status": f.status, "rule": f.rule}
+        data: dict[str, Any] = {
+            "id": f.id,
+            "label": label(f.id),
+            "status": f.status,
+            "rule": f.rule,
+        }
         if f.parties:
             data["parties"] = list(f.parties)
         data.update(extra)
@@ -76,8 +81,13 @@ def assessment_to_data(assessment: Assessment, law: Catalogue) -> dict[str, Any]
         }
 
     def action(a: Action) -> dict[str, Any]:
-        return {"code": a.code, "text": a.text, "required": a.required, "rule": a.rule,
-                "sources": sources(a.sources)}
+        return {
+            "code": a.code,
+            "text": a.text,
+            "required": a.required,
+            "rule": a.rule,
+            "sources": sources(a.sources),
+        }
 
     def gateway(f: Finding) -> dict[str, Any]:
         provision = everything.get(f.id)
@@ -102,20 +112,24 @@ def assessment_to_data(assessment: Assessment, law: Catalogue) -> dict[str, Any]
         "summary": assessment.summary,
         "lawful_bases": [finding(f) for f in assessment.lawful_bases],
         "special_category": section(
-            special, "required",
+            special,
+            "required",
             conditions=[finding(f, schedule_1=schedule_1(f)) for f in special.findings],
         ),
         "criminal_offence": section(
-            criminal, "required",
+            criminal,
+            "required",
             conditions=[finding(f, schedule_1=schedule_1(f)) for f in criminal.findings],
         ),
         "law_enforcement": section(
-            assessment.law_enforcement, "applies",
+            assessment.law_enforcement,
+            "applies",
             schedule_8=[finding(f) for f in assessment.law_enforcement.findings],
         ),
         "gateways": [gateway(f) for f in assessment.gateways],
         "confidentiality": section(
-            assessment.confidentiality, "applies",
+            assessment.confidentiality,
+            "applies",
             routes=[finding(f) for f in assessment.confidentiality.findings],
         ),
         "necessity": {
@@ -124,17 +138,20 @@ def assessment_to_data(assessment: Assessment, law: Catalogue) -> dict[str, Any]
         },
         "fairness": {"questions": [question(q) for q in assessment.fairness]},
         "dpia": section(
-            assessment.dpia, "required",
+            assessment.dpia,
+            "required",
             recommended=assessment.dpia_recommended,
-            criteria=[finding(f, always_required=f.flag("always_required")) for f in assessment.dpia.findings],
+            criteria=[
+                finding(f, always_required=f.flag("always_required"))
+                for f in assessment.dpia.findings
+            ],
         ),
         "purpose_limitation": section(
-            assessment.purpose_limitation, "applies",
+            assessment.purpose_limitation,
+            "applies",
             conditions=[finding(f) for f in assessment.purpose_limitation.findings],
         ),
-        "mechanisms": [
-            finding(f, proposed=f.flag("proposed")) for f in assessment.mechanisms
-        ],
+        "mechanisms": [finding(f, proposed=f.flag("proposed")) for f in assessment.mechanisms],
         "actions": [action(a) for a in assessment.actions],
         "notes": list(assessment.notes),
     }

@@ -25,9 +25,7 @@ class LawError(Exception):
     def __init__(self, problems: list[tuple[str, Problem]]) -> None:
         self.problems = problems
         lines = [problem.render(file) for file, problem in problems]
-        super().__init__(
-            f"the knowledge base has {len(lines)} problem(s):\n" + "\n".join(lines)
-        )
+        super().__init__(f"the knowledge base has {len(lines)} problem(s):\n" + "\n".join(lines))
 
 
 def load_law(directory: Path = LEGISLATION_DIR) -> Catalogue:

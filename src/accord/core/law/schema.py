@@ -18,7 +18,9 @@ from accord.core.sourcefile import Problem
 SOURCE_HOSTS = frozenset({"www.legislation.gov.uk", "legislation.gov.uk", "ico.org.uk"})
 # The common law, the Caldicott principles, sign-off roles and technical standards have no home on
 # either, so for those kinds official health and government hosts are accepted as well.
-NON_STATUTORY_KINDS = frozenset({"confidentiality-route", "caldicott-principle", "role", "guidance"})
+NON_STATUTORY_KINDS = frozenset(
+    {"confidentiality-route", "caldicott-principle", "role", "guidance"}
+)
 NON_STATUTORY_HOSTS = SOURCE_HOSTS | {
     "www.gov.uk",
     "www.hra.nhs.uk",
@@ -129,7 +131,9 @@ def read_entry(raw: Any, path: str, file: str, problems: list[Problem]) -> Provi
 
 def _read_kind_specific(reader: FieldReader, kind: str) -> dict[str, Any]:
     if kind == "lawful-basis":
-        return {"public_authority_may_rely": reader.boolean("public_authority_may_rely", required=True)}
+        return {
+            "public_authority_may_rely": reader.boolean("public_authority_may_rely", required=True)
+        }
     if kind == "special-category-condition":
         return {"needs_schedule_1": reader.boolean("needs_schedule_1", required=True)}
     if kind == "schedule-1-condition":
@@ -180,9 +184,13 @@ def _read_gateway(reader: FieldReader) -> GatewayTerms:
         power_or_duty=reader.code("power_or_duty", ("power", "duty")),
         express=reader.boolean("express", required=True),
         overrides_confidentiality=reader.boolean("overrides_confidentiality", required=True),
-        bodies=frozenset(reader.codes("bodies", codes.PARTY_TYPES, required=usable, non_empty=usable)),
+        bodies=frozenset(
+            reader.codes("bodies", codes.PARTY_TYPES, required=usable, non_empty=usable)
+        ),
         functions=frozenset(
-            reader.codes("functions", codes.LOCAL_AUTHORITY_FUNCTIONS, required=False, non_empty=False)
+            reader.codes(
+                "functions", codes.LOCAL_AUTHORITY_FUNCTIONS, required=False, non_empty=False
+            )
         ),
         purposes=frozenset(
             reader.codes("purposes", codes.PURPOSES, required=usable, non_empty=usable)

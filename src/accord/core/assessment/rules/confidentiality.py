@@ -11,7 +11,9 @@ from accord.core.assessment.outcome import Finding, Section
 from accord.core.assessment.rules.context import CRIME_PURPOSES, SAFEGUARDING_PURPOSES, Context
 
 ROUTE = "common-law/confidentiality/"
-CONFIDENTIAL_CATEGORIES = frozenset({"health", "social-care", "genetic", "sex-life", "sexual-orientation"})
+CONFIDENTIAL_CATEGORIES = frozenset(
+    {"health", "social-care", "genetic", "sex-life", "sexual-orientation"}
+)
 
 
 def assess_confidentiality(ctx: Context, gateways: tuple[Finding, ...]) -> Section:
@@ -24,7 +26,9 @@ def assess_confidentiality(ctx: Context, gateways: tuple[Finding, ...]) -> Secti
         return Section(
             False,
             rule,
-            ("No information held under a duty of confidence (health or care records) is disclosed.",),
+            (
+                "No information held under a duty of confidence (health or care records) is disclosed.",
+            ),
             ctx.cite("common-law/confidentiality"),
         )
     routes = (_consent(ctx), _legal_requirement(ctx, gateways), _public_interest(ctx))
@@ -59,7 +63,9 @@ def _consent(ctx: Context) -> Finding:
     initiative = ctx.initiative
     if initiative.consent == "explicit" and not ctx.consent_is_inappropriate:
         status, reason = "recommended", "The person's explicit consent."
-    elif initiative.consent in ("implied", "explicit", "mixed") and initiative.serves("direct-care"):
+    elif initiative.consent in ("implied", "explicit", "mixed") and initiative.serves(
+        "direct-care"
+    ):
         status, reason = (
             "recommended",
             "Implied consent covers sharing among those caring for the person, if they have been "
@@ -69,7 +75,9 @@ def _consent(ctx: Context) -> Finding:
         status, reason = "possible", "Consent where it is genuinely sought and recorded."
     else:
         status, reason = "unavailable", "No consent is sought."
-    return Finding(ROUTE + "consent", status, "confidentiality.consent", (reason,), ctx.cite(ROUTE + "consent"))
+    return Finding(
+        ROUTE + "consent", status, "confidentiality.consent", (reason,), ctx.cite(ROUTE + "consent")
+    )
 
 
 def _legal_requirement(ctx: Context, gateways: tuple[Finding, ...]) -> Finding:
@@ -94,14 +102,18 @@ def _legal_requirement(ctx: Context, gateways: tuple[Finding, ...]) -> Finding:
         ROUTE + "legal-requirement",
         "unavailable",
         "confidentiality.legal_requirement",
-        ("No statute or court order found that requires or permits disclosure despite confidence.",),
+        (
+            "No statute or court order found that requires or permits disclosure despite confidence.",
+        ),
         ctx.cite(ROUTE + "legal-requirement"),
     )
 
 
 def _public_interest(ctx: Context) -> Finding:
     initiative = ctx.initiative
-    if initiative.serves(*SAFEGUARDING_PURPOSES, *CRIME_PURPOSES, "emergency-response", "serious-violence"):
+    if initiative.serves(
+        *SAFEGUARDING_PURPOSES, *CRIME_PURPOSES, "emergency-response", "serious-violence"
+    ):
         status = "possible" if initiative.volume != "bulk" else "unavailable"
         reason = (
             "An overriding public interest (preventing serious harm or crime), judged and "
@@ -112,6 +124,9 @@ def _public_interest(ctx: Context) -> Finding:
     else:
         status, reason = "unavailable", "These purposes do not outweigh the duty of confidence."
     return Finding(
-        ROUTE + "public-interest", status, "confidentiality.public_interest", (reason,),
+        ROUTE + "public-interest",
+        status,
+        "confidentiality.public_interest",
+        (reason,),
         ctx.cite(ROUTE + "public-interest"),
     )

@@ -48,7 +48,9 @@ CRIME_PURPOSES = frozenset(
         "trading-standards",
     }
 )
-SAFEGUARDING_PURPOSES = frozenset({"safeguarding-children", "safeguarding-adults", "domestic-abuse"})
+SAFEGUARDING_PURPOSES = frozenset(
+    {"safeguarding-children", "safeguarding-adults", "domestic-abuse"}
+)
 VULNERABLE_SUBJECTS = frozenset({"children", "pupils", "adults-at-risk", "victims"})
 
 
@@ -76,6 +78,11 @@ class Context:
     def title(self, provision_id: str) -> str:
         provision = self.law.everything.find(provision_id)
         return provision.citation if provision else provision_id
+
+    @cached_property
+    def concerns_living_people(self) -> bool:
+        """Data protection law covers only living people (DPA 2018 s.3(2))."""
+        return any(subject != "deceased-persons" for subject in self.initiative.data_subjects)
 
     @cached_property
     def part3_parties(self) -> tuple[Party, ...]:

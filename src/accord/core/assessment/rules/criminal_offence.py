@@ -5,6 +5,7 @@ from __future__ import annotations
 from accord.core.assessment.outcome import Finding, Section
 from accord.core.assessment.rules.context import ART10, SAFEGUARDING_PURPOSES, SCH1, Context
 from accord.core.assessment.rules.schedule_1 import detail, part_2_paragraphs
+from accord.core.assessment.rules.special_category import DECEASED_ONLY
 
 EXTENSION = SCH1 + "36"  # Part 2 conditions without their "substantial public interest" test
 
@@ -17,8 +18,15 @@ def assess_criminal_offence(ctx: Context) -> Section:
     """
     initiative = ctx.initiative
     parties = ctx.uk_gdpr_parties
+    if not ctx.concerns_living_people:
+        return Section(
+            False,
+            "criminal_offence.assess_criminal_offence",
+            (DECEASED_ONLY,),
+            ctx.cite("ukpga/2018/12/section/3"),
+        )
     if not initiative.has_criminal_offence_data or not parties:
-        reasons = (
+        reasons: tuple[str, ...] = (
             ("No criminal offence data is shared.",)
             if not initiative.has_criminal_offence_data
             else ("Every party processes under DPA 2018 Part 3, where Art 10 does not apply.",)
@@ -29,8 +37,14 @@ def assess_criminal_offence(ctx: Context) -> Section:
         if not ctx.has(SCH1 + number):
             continue
         extension = (
-            (detail(ctx, EXTENSION, "Lets a Part 2 condition be used for criminal offence data "
-                    "without showing a substantial public interest."),)
+            (
+                detail(
+                    ctx,
+                    EXTENSION,
+                    "Lets a Part 2 condition be used for criminal offence data "
+                    "without showing a substantial public interest.",
+                ),
+            )
             if ctx.has(EXTENSION)
             else ()
         )
@@ -39,8 +53,10 @@ def assess_criminal_offence(ctx: Context) -> Section:
                 id=SCH1 + number,
                 status="recommended" if is_primary else "possible",
                 rule="criminal_offence.part_2_condition",
-                reasons=(f"{ctx.law.get(SCH1 + number).title}, applied to criminal offence data "
-                         "through DPA 2018 s.10(5).",),
+                reasons=(
+                    f"{ctx.law.get(SCH1 + number).title}, applied to criminal offence data "
+                    "through DPA 2018 s.10(5).",
+                ),
                 sources=ctx.cite(SCH1 + number, "ukpga/2018/12/section/10"),
                 details=(detail(ctx, SCH1 + number, ctx.law.get(SCH1 + number).title), *extension),
             )
@@ -51,13 +67,18 @@ def assess_criminal_offence(ctx: Context) -> Section:
                 id=SCH1 + "2",
                 status="possible",
                 rule="criminal_offence.health_or_social_care",
-                reasons=("Health or social care purposes (a Part 1 condition, usable through "
-                         "s.10(5)) for the care providers' own processing.",),
+                reasons=(
+                    "Health or social care purposes (a Part 1 condition, usable through "
+                    "s.10(5)) for the care providers' own processing.",
+                ),
                 sources=ctx.cite(SCH1 + "2"),
                 details=(detail(ctx, SCH1 + "2", "Health or social care purposes."),),
             )
         )
-    if initiative.serves(*SAFEGUARDING_PURPOSES, "emergency-response") and initiative.volume == "case-by-case":
+    if (
+        initiative.serves(*SAFEGUARDING_PURPOSES, "emergency-response")
+        and initiative.volume == "case-by-case"
+    ):
         findings.append(
             Finding(
                 id=SCH1 + "30",
@@ -80,16 +101,18 @@ def assess_criminal_offence(ctx: Context) -> Section:
             )
         )
     findings = [f for f in findings if ctx.has(f.id)]
-    reasons = [
+    shared_reasons = [
         "Criminal offence data is shared: Art 10 allows it only under the control of official "
         "authority or when authorised by law with a DPA 2018 Schedule 1 condition.",
     ]
     if not findings:
-        reasons.append("No Schedule 1 condition fits: without one this data cannot be shared.")
+        shared_reasons.append(
+            "No Schedule 1 condition fits: without one this data cannot be shared."
+        )
     return Section(
         True,
         "criminal_offence.assess_criminal_offence",
-        tuple(reasons),
+        tuple(shared_reasons),
         ctx.cite(ART10, "ukpga/2018/12/section/10", "ukpga/2018/12/section/11"),
         tuple(findings),
     )

@@ -18,7 +18,9 @@ def _large_scale_sensitive(ctx: Context) -> str:
 
 def _data_matching(ctx: Context) -> str:
     i = ctx.initiative
-    if len(i.disclosers) >= 2 and (i.volume != "case-by-case" or i.frequency in ("regular", "continuous")):
+    if len(i.disclosers) >= 2 and (
+        i.volume != "case-by-case" or i.frequency in ("regular", "continuous")
+    ):
         return f"Data from {len(i.disclosers)} organisations is combined or matched."
     return ""
 
@@ -48,7 +50,9 @@ def _denial_of_service(ctx: Context) -> str:
 
 def _large_scale_profiling(ctx: Context) -> str:
     i = ctx.initiative
-    if i.volume in ("cohort", "bulk") and i.serves("supporting-families", "fraud", "service-planning"):
+    if i.volume in ("cohort", "bulk") and i.serves(
+        "supporting-families", "fraud", "service-planning"
+    ):
         return "People are profiled or risk-scored across a whole population."
     return ""
 
@@ -88,6 +92,13 @@ def screen_dpia(ctx: Context) -> Section:
     criteria that apply only in combination are met together.
     """
     met: list[Finding] = []
+    if not ctx.concerns_living_people:
+        return Section(
+            False,
+            "dpia.screen_dpia",
+            ("Only people who have died are concerned, so UK GDPR Art 35 does not apply.",),
+            ctx.cite("ukpga/2018/12/section/3"),
+        )
     for criterion_id, test in TESTS.items():
         provision = ctx.law.find(criterion_id)
         if provision is None:
@@ -116,4 +127,10 @@ def screen_dpia(ctx: Context) -> Section:
             "No criterion that makes a DPIA mandatory is met. The ICO data sharing code still "
             "advises a DPIA for data sharing as good practice."
         ]
-    return Section(required, "dpia.screen_dpia", tuple(reasons), ctx.cite("eur/2016/679/article/35/1"), tuple(met))
+    return Section(
+        required,
+        "dpia.screen_dpia",
+        tuple(reasons),
+        ctx.cite("eur/2016/679/article/35/1"),
+        tuple(met),
+    )

@@ -33,7 +33,9 @@ def fairness_questions(ctx: Context) -> tuple[Question, ...]:
         intrusive_concerns.append("Bulk sharing covers people who are of no concern.")
     proportion_concerns = []
     if initiative.volume != "case-by-case" and initiative.frequency in ("regular", "continuous"):
-        proportion_concerns.append("Regular sharing of many records needs a clear, measured benefit.")
+        proportion_concerns.append(
+            "Regular sharing of many records needs a clear, measured benefit."
+        )
     transparency_concerns = []
     if initiative.consent == "none":
         transparency_concerns.append(

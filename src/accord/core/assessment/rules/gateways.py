@@ -11,8 +11,6 @@ from accord.core.assessment.outcome import Finding
 from accord.core.assessment.rules.context import Context, names
 from accord.core.law import Provision
 
-CODE_PAGE = "ico/data-sharing-code/lawfulness"
-
 # General powers that support any function but create none: a fallback, never the first answer.
 GENERAL_POWERS = frozenset(
     {"ukpga/2011/20/section/1", "ukpga/1972/70/section/111", "ukpga/2000/22/section/2"}
@@ -51,8 +49,7 @@ def rank_gateways(ctx: Context) -> tuple[Finding, ...]:
         disclosers = [party for party in covered if party.discloses]
         is_general = provision.id in GENERAL_POWERS
         reasons = [
-            f"{provision.citation} is a {_strength(provision)} for "
-            f"{', '.join(sorted(purposes))}.",
+            f"{provision.citation} is a {_strength(provision)} for {', '.join(sorted(purposes))}.",
             f"It can be used by {', '.join(names(covered))}.",
         ]
         if gateway.limits:
@@ -109,12 +106,14 @@ def not_yet_in_force(ctx: Context) -> tuple[str, ...]:
         pending = gateway.status == "not-commenced" or (
             ctx.law.on is not None and provision.in_force_from > ctx.law.on
         )
-        if pending and gateway.purposes & set(ctx.initiative.purposes):
-            if any(covers(provision, party) for party in ctx.initiative.parties):
-                notes.append(
-                    f"{provision.citation} ({provision.title}) is enacted but not yet in force "
-                    "on the assessment date; when it is, it will apply to this sharing."
-                )
+        relevant = gateway.purposes & set(ctx.initiative.purposes) and any(
+            covers(provision, party) for party in ctx.initiative.parties
+        )
+        if pending and relevant:
+            notes.append(
+                f"{provision.citation} ({provision.title}) is enacted but not yet in force "
+                "on the assessment date; when it is, it will apply to this sharing."
+            )
     return tuple(notes)
 
 

@@ -19,9 +19,13 @@ def assess_law_enforcement(ctx: Context) -> Section:
     """DPA 2018 ss.29-31 and s.35: whether Part 3 applies, and Schedule 8 for sensitive processing."""
     initiative = ctx.initiative
     rule = "law_enforcement.assess_law_enforcement"
-    base_sources = ctx.cite("ukpga/2018/12/section/29", "ukpga/2018/12/section/30", "ukpga/2018/12/schedule/7")
+    base_sources = ctx.cite(
+        "ukpga/2018/12/section/29", "ukpga/2018/12/section/30", "ukpga/2018/12/schedule/7"
+    )
     if not initiative.law_enforcement:
-        reasons = ["The initiative is not for a law-enforcement purpose, so UK GDPR applies to every party."]
+        reasons = [
+            "The initiative is not for a law-enforcement purpose, so UK GDPR applies to every party."
+        ]
         police = [p for p in initiative.parties if is_competent_authority(p)]
         if police:
             reasons.append(
@@ -79,9 +83,15 @@ def _schedule_8(ctx: Context) -> list[Finding]:
     """DPA 2018 Sch 8: conditions for sensitive processing under Part 3."""
     initiative = ctx.initiative
     candidates: list[tuple[str, str, str]] = [
-        ("1", "recommended", "Necessary for a statutory function and for reasons of substantial public interest."),
+        (
+            "1",
+            "recommended",
+            "Necessary for a statutory function and for reasons of substantial public interest.",
+        ),
     ]
-    if initiative.serves(*SAFEGUARDING_PURPOSES) or initiative.concerns("children", "adults-at-risk"):
+    if initiative.serves(*SAFEGUARDING_PURPOSES) or initiative.concerns(
+        "children", "adults-at-risk"
+    ):
         candidates.append(("4", "recommended", "To safeguard children or adults at risk."))
     if initiative.serves(*JUSTICE_PURPOSES):
         candidates.append(("2", "possible", "Necessary for the administration of justice."))

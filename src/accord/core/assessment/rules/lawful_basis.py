@@ -48,6 +48,8 @@ def assess_lawful_bases(ctx: Context, gateways: tuple[Finding, ...]) -> tuple[Fi
     grouped: dict[tuple[str, str], list[tuple[Party, tuple[str, ...], tuple[str, ...]]]] = (
         defaultdict(list)
     )
+    if not ctx.concerns_living_people:
+        return ()  # no personal data: DPA 2018 s.3(2)
     for party in ctx.uk_gdpr_parties:
         for point in EXPECTED_BASES:
             basis_id = ART6 + point
@@ -72,20 +74,22 @@ def assess_lawful_bases(ctx: Context, gateways: tuple[Finding, ...]) -> tuple[Fi
             )
         )
     findings = []
-    order = {status: index for index, status in enumerate(("recommended", "possible", "unavailable"))}
+    order = {
+        status: index for index, status in enumerate(("recommended", "possible", "unavailable"))
+    }
     for (basis_id, status), entries in grouped.items():
-        reasons: list[str] = []
-        sources: list[str] = []
+        merged_reasons: list[str] = []
+        merged_sources: list[str] = []
         for _, party_reasons, party_sources in entries:
-            reasons.extend(r for r in party_reasons if r not in reasons)
-            sources.extend(s for s in party_sources if s not in sources)
+            merged_reasons.extend(r for r in party_reasons if r not in merged_reasons)
+            merged_sources.extend(s for s in party_sources if s not in merged_sources)
         findings.append(
             Finding(
                 id=basis_id,
                 status=status,
                 rule=f"lawful_basis.{_rule_name(basis_id)}",
-                reasons=tuple(reasons),
-                sources=tuple(sources),
+                reasons=tuple(merged_reasons),
+                sources=tuple(merged_sources),
                 parties=tuple(party.name for party, _, _ in entries),
             )
         )

@@ -25,7 +25,10 @@ def necessity_questions(ctx: Context) -> tuple[Question, ...]:
         Question(
             "necessity.without-sharing",
             "Could the purpose be met without sharing personal data, or with less of it?",
-            tuple(f"{item.category}: {', '.join(item.fields) or 'fields not listed'}" for item in initiative.data),
+            tuple(
+                f"{item.category}: {', '.join(item.fields) or 'fields not listed'}"
+                for item in initiative.data
+            ),
         ),
         Question(
             "necessity.who",
@@ -72,8 +75,16 @@ def less_intrusive_alternatives(ctx: Context) -> tuple[Finding, ...]:
             "sharing, keeping the key with the discloser.",
         )
     if set(initiative.purposes) & AGGREGATE_PURPOSES:
-        add("aggregate", "recommended", "If counts or rates are enough, share aggregates, not records.")
-    if initiative.frequency in ("regular", "continuous") and initiative.volume != "bulk" and case_based:
+        add(
+            "aggregate",
+            "recommended",
+            "If counts or rates are enough, share aggregates, not records.",
+        )
+    if (
+        initiative.frequency in ("regular", "continuous")
+        and initiative.volume != "bulk"
+        and case_based
+    ):
         add(
             "query-instead-of-copy",
             "recommended",

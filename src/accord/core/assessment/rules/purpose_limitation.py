@@ -39,7 +39,11 @@ def assess_purpose_limitation(ctx: Context, gateways: tuple[Finding, ...]) -> Se
     found: list[Finding] = []
     for purpose in ctx.initiative.purposes:
         paragraph = ANNEX2_BY_PURPOSE.get(purpose)
-        if paragraph and ctx.has(ANNEX2 + paragraph) and all(f.id != ANNEX2 + paragraph for f in found):
+        if (
+            paragraph
+            and ctx.has(ANNEX2 + paragraph)
+            and all(f.id != ANNEX2 + paragraph for f in found)
+        ):
             found.append(
                 Finding(
                     ANNEX2 + paragraph,
@@ -56,7 +60,9 @@ def assess_purpose_limitation(ctx: Context, gateways: tuple[Finding, ...]) -> Se
                 ANNEX2 + "12",
                 "recommended",
                 "purpose_limitation.legal_obligation",
-                (f"Treated as compatible: a legal obligation to disclose ({ctx.title(duties[0].id)}).",),
+                (
+                    f"Treated as compatible: a legal obligation to disclose ({ctx.title(duties[0].id)}).",
+                ),
                 ctx.cite(ANNEX2 + "12", duties[0].id),
             )
         )
@@ -66,11 +72,15 @@ def assess_purpose_limitation(ctx: Context, gateways: tuple[Finding, ...]) -> Se
                 "eur/2016/679/article/8A/3/e",
                 "possible",
                 "purpose_limitation.authorised_by_law",
-                ("Compatible if necessary for an Art 23(1) objective and authorised by the gateway relied on.",),
+                (
+                    "Compatible if necessary for an Art 23(1) objective and authorised by the gateway relied on.",
+                ),
                 ctx.cite("eur/2016/679/article/8A/3/e"),
             )
         )
-    reasons = ["The data was collected for another purpose, so its re-use must be compatible (Art 8A)."]
+    reasons = [
+        "The data was collected for another purpose, so its re-use must be compatible (Art 8A)."
+    ]
     if not found:
         reasons.append(
             "No Annex 2 condition fits: record a compatibility assessment against the Art 8A(2) "

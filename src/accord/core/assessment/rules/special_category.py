@@ -7,15 +7,26 @@ from accord.core.assessment.outcome import Finding, Section
 from accord.core.assessment.rules.context import ART9, SAFEGUARDING_PURPOSES, SCH1, Context
 from accord.core.assessment.rules.schedule_1 import detail, part_2_paragraphs
 
-SCH1_TITLES = {"18": "safeguarding", "10": "unlawful acts", "6": "statutory purposes"}
+DECEASED_ONLY = (
+    "Only people who have died are concerned: UK GDPR and the DPA 2018 protect living people only "
+    "(DPA 2018 s.3(2)). If the records mention living people (relatives, staff), add them as data "
+    "subjects and assess again."
+)
 
 
 def assess_special_category(ctx: Context) -> Section:
     """UK GDPR Art 9(1)-(2) with DPA 2018 s.10 and Sch 1: the conditions this sharing can use."""
     categories = sorted(ctx.initiative.special_categories)
     parties = ctx.uk_gdpr_parties
+    if not ctx.concerns_living_people:
+        return Section(
+            False,
+            "special_category.assess_special_category",
+            (DECEASED_ONLY,),
+            ctx.cite("ukpga/2018/12/section/3"),
+        )
     if not categories or not parties:
-        reasons = (
+        reasons: tuple[str, ...] = (
             ("No special category data (Art 9(1)) is shared.",)
             if not categories
             else ("Every party processes under DPA 2018 Part 3: see law enforcement.",)
@@ -25,8 +36,12 @@ def assess_special_category(ctx: Context) -> Section:
                 "Social care records often hold health information: if these do, add the "
                 "health category and assess again.",
             )
-        return Section(False, "special_category.assess_special_category", reasons,
-                       ctx.cite("eur/2016/679/article/9/1"))
+        return Section(
+            False,
+            "special_category.assess_special_category",
+            reasons,
+            ctx.cite("eur/2016/679/article/9/1"),
+        )
     findings = [
         _explicit_consent(ctx),
         _employment_social_security(ctx),
@@ -42,20 +57,24 @@ def assess_special_category(ctx: Context) -> Section:
     order = {"recommended": 0, "possible": 1, "unavailable": 2}
     findings = sorted((f for f in findings if ctx.has(f.id)), key=lambda f: order[f.status])
     available = [f for f in findings if f.is_available]
-    reasons = [f"Special category data is shared: {', '.join(categories)}."]
+    shared_reasons = [f"Special category data is shared: {', '.join(categories)}."]
     if not available:
-        reasons.append("No Art 9(2) condition fits: without one this data cannot be shared.")
+        shared_reasons.append("No Art 9(2) condition fits: without one this data cannot be shared.")
     return Section(
         True,
         "special_category.assess_special_category",
-        tuple(reasons),
+        tuple(shared_reasons),
         ctx.cite("eur/2016/679/article/9/1", "ukpga/2018/12/section/10"),
         tuple(findings),
     )
 
 
 def _finding(
-    ctx: Context, point: str, status: str, reasons: tuple[str, ...], details: tuple[Finding, ...] = ()
+    ctx: Context,
+    point: str,
+    status: str,
+    reasons: tuple[str, ...],
+    details: tuple[Finding, ...] = (),
 ) -> Finding:
     return Finding(
         id=ART9 + point,
@@ -160,9 +179,14 @@ def _health_or_social_care(ctx: Context) -> Finding:
     carers = [p for p in ctx.uk_gdpr_parties if p.provides_health_or_care]
     if not carers:
         return _finding(
-            ctx, "h", "unavailable", ("No party provides health or social care under a duty of confidence.",)
+            ctx,
+            "h",
+            "unavailable",
+            ("No party provides health or social care under a duty of confidence.",),
         )
-    para_2 = (detail(ctx, SCH1 + "2", "Health or social care purposes; no policy document needed."),)
+    para_2 = (
+        detail(ctx, SCH1 + "2", "Health or social care purposes; no policy document needed."),
+    )
     who = ", ".join(p.name for p in carers)
     if initiative.serves("direct-care"):
         return _finding(
@@ -175,7 +199,9 @@ def _health_or_social_care(ctx: Context) -> Finding:
             ),
             para_2,
         )
-    if initiative.serves("mortality-review", "service-planning", "safeguarding-adults", "safeguarding-children"):
+    if initiative.serves(
+        "mortality-review", "service-planning", "safeguarding-adults", "safeguarding-children"
+    ):
         return _finding(
             ctx,
             "h",
@@ -192,11 +218,21 @@ def _health_or_social_care(ctx: Context) -> Finding:
 def _public_health(ctx: Context) -> Finding:
     """UK GDPR Art 9(2)(i) with DPA 2018 Sch 1 para 3: public health."""
     initiative = ctx.initiative
-    para_3 = (detail(ctx, SCH1 + "3", "Public health, by or under a health professional or someone owing confidentiality."),)
+    para_3 = (
+        detail(
+            ctx,
+            SCH1 + "3",
+            "Public health, by or under a health professional or someone owing confidentiality.",
+        ),
+    )
     if initiative.serves("public-health"):
-        return _finding(ctx, "i", "recommended", ("Sharing in the public interest in public health.",), para_3)
+        return _finding(
+            ctx, "i", "recommended", ("Sharing in the public interest in public health.",), para_3
+        )
     if initiative.serves("emergency-response"):
-        return _finding(ctx, "i", "possible", ("Where the emergency is a serious threat to health.",), para_3)
+        return _finding(
+            ctx, "i", "possible", ("Where the emergency is a serious threat to health.",), para_3
+        )
     return _finding(ctx, "i", "unavailable", ("The purposes are not public health.",))
 
 
@@ -205,13 +241,23 @@ def _research(ctx: Context) -> Finding:
     initiative = ctx.initiative
     if not initiative.serves("research-statistics"):
         return _finding(ctx, "j", "unavailable", ("The purposes are not research or statistics.",))
-    para_4 = (detail(ctx, SCH1 + "4", "Research or statistics with appropriate safeguards, in the public interest."),)
+    para_4 = (
+        detail(
+            ctx,
+            SCH1 + "4",
+            "Research or statistics with appropriate safeguards, in the public interest.",
+        ),
+    )
     if initiative.pseudonymised:
-        return _finding(ctx, "j", "recommended", ("Research or statistics on pseudonymised data.",), para_4)
+        return _finding(
+            ctx, "j", "recommended", ("Research or statistics on pseudonymised data.",), para_4
+        )
     return _finding(
         ctx,
         "j",
         "possible",
-        ("Research or statistics need safeguards such as pseudonymisation, which is not yet planned.",),
+        (
+            "Research or statistics need safeguards such as pseudonymisation, which is not yet planned.",
+        ),
         para_4,
     )
