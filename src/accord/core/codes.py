@@ -49,8 +49,10 @@ PUBLIC_AUTHORITY_TYPES: Final = frozenset(
 COMPETENT_AUTHORITY_TYPES: Final = frozenset(
     {"police", "probation", "youth-offending-team", "government-department"}
 )
+# Functions under which councils prosecute offences. Community safety is left out: its ASB powers
+# are civil, so a council's community-safety work stays under UK GDPR.
 LAW_ENFORCEMENT_FUNCTIONS: Final = frozenset(
-    {"trading-standards", "environmental-health", "revenues-and-benefits", "community-safety"}
+    {"trading-standards", "environmental-health", "revenues-and-benefits"}
 )
 
 # Bodies that provide health or social care, whose staff owe a duty of confidence (DPA 2018 s.11(1)).
