@@ -1,0 +1,151 @@
+"""Benchmarks for the [Engine]: knowledge-base load, one assessment, and `accord assess` end to end.
+
+Each figure is compared with a baseline measured in the same run on the same machine, so a slow
+machine does not hide a regression:
+  - load:       plain YAML parsing of the same files, without validation or building entries;
+  - assessment: parsing the initiative file it assesses;
+  - CLI:        starting the same Python interpreter and doing nothing.
+
+Run with `make bench`; `--write docs/benchmarks.md` records the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from accord.core.assessment.engine import assess
+from accord.core.assessment.initiative import read_initiative
+from accord.core.law import load_law
+from accord.core.law.loader import LEGISLATION_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "mash-children.yaml"
+TARGETS_MS = {"load": 150.0, "assessment": 2.0, "cli": 600.0}
+
+
+def timed(function: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+
+
+def run_process(*args: str) -> Callable[[], object]:
+    def call() -> object:
+        return subprocess.run(args, check=True, capture_output=True)
+
+    return call
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", type=Path, help="write the results to this markdown file")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    n = 5 if args.quick else 30
+
+    files = sorted(LEGISLATION_DIR.rglob("*.yaml"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def parse_only() -> None:
+        for path in files:
+            yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
+
+    law = load_law()
+    text = EXAMPLE.read_text(encoding="utf-8")
+    initiative = read_initiative(text, EXAMPLE.name)
+    today = dt.date(2026, 11, 25)
+    accord_cli = str(Path(sys.executable).with_name("accord"))
+
+    rows = [
+        (
+            "load",
+            "knowledge base load (validated, all files)",
+            timed(load_law, n),
+            "YAML parse of the same files only",
+            timed(parse_only, n),
+        ),
+        (
+            "assessment",
+            "one assessment (MASH example, 5 parties)",
+            timed(lambda: assess(initiative, law, today=today), n * 20),
+            "parsing the initiative file",
+            timed(lambda: read_initiative(text, "x"), n * 20),
+        ),
+        (
+            "cli",
+            "`accord assess examples/mash-children.yaml` end to end",
+            timed(run_process(accord_cli, "assess", str(EXAMPLE)), max(5, n // 3)),
+            "`python -c pass` (interpreter start)",
+            timed(run_process(sys.executable, "-c", "pass"), max(5, n // 3)),
+        ),
+    ]
+    lines = [
+        "| what | median | p95 | target | baseline | baseline median | ratio | within target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    failed = False
+    for key, label, samples, base_label, base_samples in rows:
+        median, p95 = summary(samples)
+        base_median, _ = summary(base_samples)
+        ok = p95 <= TARGETS_MS[key]
+        failed |= not ok
+        lines.append(
+            f"| {label} | {median:.2f} ms | {p95:.2f} ms | < {TARGETS_MS[key]:.0f} ms | {base_label} "
+            f"| {base_median:.2f} ms | {median / base_median:.1f}x | {'yes' if ok else 'NO'} |"
+        )
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+    report = "\n".join(lines)
+    print(report)
+    print(
+        f"\nMachine: {machine}; knowledge base {law.version} ({len(law)} entries); {n} repetitions"
+    )
+    if args.write:
+        write(args.write, report, machine, law.version, len(law), n)
+    return 1 if failed else 0
+
+
+def write(path: Path, report: str, machine: str, version: str, entries: int, n: int) -> None:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    path.write_text(
+        "# Benchmarks\n\n"
+        "Produced by `make bench` (bench/run.py), which measures each figure beside a baseline in "
+        "the same run. Targets come from the [Engine] issue; `make bench` exits 1 if a p95 misses "
+        "its target.\n\n"
+        f"## Engine, measured {dt.date.today().isoformat()}\n\n"
+        f"Machine: {cpu}; {machine}. Knowledge base {version} ({entries} entries). "
+        f"{n} repetitions (x20 for the assessment; CLI runs are fewer, at least 5).\n\n"
+        f"{report}\n",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
