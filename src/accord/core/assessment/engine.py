@@ -296,7 +296,7 @@ def _summary(
         return "No: " + "; ".join(blockers) + "."
     bases = [b for b in lawful_bases if b.status == "recommended"]
     basis_text = "; ".join(f"{ctx.title(b.id)} for {', '.join(b.parties)}" for b in bases)
-    gateway_text = ", ".join(ctx.title(g.id) for g in gateways if g.status == "recommended")
+    gateway_text = ", ".join(ctx.title(g.id) for g in gateways[:3] if g.status == "recommended")
     parts = [f"Lawful basis: {basis_text}." if basis_text else ""]
     if gateway_text:
         parts.append(f"Gateways: {gateway_text}.")

@@ -27,15 +27,20 @@ def covers(provision: Provision, party: Party) -> bool:
     return True
 
 
+MOST_RECOMMENDED = 5
+
+
 def rank_gateways(ctx: Context) -> tuple[Finding, ...]:
     """ICO data sharing code, Lawfulness: rank the gateways that serve these purposes and bodies.
 
     A gateway is offered when it serves at least one purpose of the initiative and names at least
-    one of the parties. It is recommended when it is specific (not a general power) and names a
-    disclosing party. Duties rank above powers, express gateways above implied ones.
+    one of the parties. It can be recommended when it is specific (not a general power), names a
+    disclosing party and can carry all the data. Candidates rank by how many of the parties they
+    name, then duties above powers and express above implied, then how closely their purposes fit;
+    the first few are recommended and the rest stay possible, so the answer stays focused.
     """
     initiative = ctx.initiative
-    scored: list[tuple[tuple[int, ...], Finding]] = []
+    candidates: list[tuple[tuple[float, ...], bool, Provision, list[str]]] = []
     for provision in ctx.law.of_kind("gateway"):
         gateway = provision.gateway
         if gateway is None or not gateway.is_usable or "england" not in gateway.nations:
@@ -48,13 +53,13 @@ def rank_gateways(ctx: Context) -> tuple[Finding, ...]:
             continue
         disclosers = [party for party in covered if party.discloses]
         is_general = provision.id in GENERAL_POWERS
+        excluded = gateway.excluded_categories & initiative.categories
         reasons = [
             f"{provision.citation} is a {_strength(provision)} for {', '.join(sorted(purposes))}.",
             f"It can be used by {', '.join(names(covered))}.",
         ]
         if gateway.limits:
             reasons.append(f"Limits: {gateway.limits}")
-        excluded = gateway.excluded_categories & initiative.categories
         if excluded:
             reasons.append(
                 f"It cannot be used for the {', '.join(sorted(excluded))} data in this "
@@ -65,35 +70,40 @@ def rank_gateways(ctx: Context) -> tuple[Finding, ...]:
                 "A general power supports sharing only in aid of a function the body already "
                 "has; use it where no specific gateway fits."
             )
-        if provision.verification != "verified":
-            reasons.append(f"Not fully confirmed: {provision.uncertainty}")
-        recommended = bool(disclosers) and not is_general and not excluded
-        status = "recommended" if recommended else "possible"
         if not disclosers:
             reasons.append("It names only receiving parties: the disclosers need their own power.")
-        finding = Finding(
-            id=provision.id,
-            status=status,
-            rule="gateways.rank_gateways",
-            reasons=tuple(reasons),
-            sources=ctx.cite(provision.id),
-            parties=names(covered),
-            flags=(
-                ("duty", gateway.power_or_duty == "duty"),
-                ("express", gateway.express),
-                ("overrides_confidentiality", gateway.overrides_confidentiality),
-            ),
-        )
+        if provision.verification != "verified":
+            reasons.append(f"Not fully confirmed: {provision.uncertainty}")
+        eligible = bool(disclosers) and not is_general and not excluded
         score = (
-            0 if recommended else 1,
-            -(2 if gateway.power_or_duty == "duty" else 0) - (1 if gateway.express else 0),
-            -len(purposes),
-            -len(disclosers),
-            -len(covered),
+            0.0 if eligible else 1.0,
+            -len(covered) / len(initiative.parties),
+            -(2.0 if gateway.power_or_duty == "duty" else 0.0) - (1.0 if gateway.express else 0.0),
+            -len(purposes) / len(gateway.purposes),
         )
-        scored.append((score, finding))
-    scored.sort(key=lambda item: (item[0], item[1].id))
-    return tuple(finding for _, finding in scored)
+        candidates.append((score, eligible, provision, reasons))
+    candidates.sort(key=lambda item: (item[0], item[2].id))
+    findings = []
+    for rank, (_, eligible, provision, reasons) in enumerate(candidates):
+        gateway = provision.gateway
+        assert gateway is not None
+        covered_names = tuple(p.name for p in initiative.parties if covers(provision, p))
+        findings.append(
+            Finding(
+                id=provision.id,
+                status="recommended" if eligible and rank < MOST_RECOMMENDED else "possible",
+                rule="gateways.rank_gateways",
+                reasons=tuple(reasons),
+                sources=ctx.cite(provision.id),
+                parties=covered_names,
+                flags=(
+                    ("duty", gateway.power_or_duty == "duty"),
+                    ("express", gateway.express),
+                    ("overrides_confidentiality", gateway.overrides_confidentiality),
+                ),
+            )
+        )
+    return tuple(findings)
 
 
 def not_yet_in_force(ctx: Context) -> tuple[str, ...]:
