@@ -8,6 +8,7 @@ Never a traceback: errors are explained in one or more plain lines on stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -121,7 +122,7 @@ def _assess(args: argparse.Namespace) -> int:
         ) from None
     law = default_law()
     if args.on is not None:
-        initiative = _with_date(initiative, args.on)
+        initiative = dataclasses.replace(initiative, assess_on=args.on)
     try:
         assessment = assess(initiative, law, today=dt.date.today())
     except UnsupportedDate as error:
@@ -132,12 +133,6 @@ def _assess(args: argparse.Namespace) -> int:
     else:
         print(render(data, title=initiative.title), end="")
     return EXIT_OK
-
-
-def _with_date(initiative: Any, day: dt.date) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(initiative, assess_on=day)
 
 
 def _read_text(file: str) -> str:
