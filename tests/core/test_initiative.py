@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.core.assessment.initiative import InvalidInitiative, read_initiative
+from accord.core.assessment.initiative import FIELDS, InvalidInitiative, read_initiative
 
 VALID = """\
 title: Council and police share ASB case information
@@ -149,22 +149,7 @@ _values = st.recursive(
     ),
     max_leaves=12,
 )
-_fields = st.sampled_from(
-    [
-        "title",
-        "purposes",
-        "parties",
-        "data_subjects",
-        "data",
-        "consent",
-        "volume",
-        "frequency",
-        "pseudonymised",
-        "mechanism",
-        "assess_on",
-        "format",
-    ]
-)
+_fields = st.sampled_from(FIELDS)
 
 
 @settings(max_examples=300, deadline=None)

@@ -252,3 +252,73 @@ def test_law_version_changes_when_the_law_changes(tmp_path: Path) -> None:
         write(tmp_path, GOOD_ENTRY.replace("Processing needed", "Sharing needed"))
     ).version
     assert first != second
+
+
+# Every instrument the [Engine] issue names has at least one gateway entry (repealed ones included,
+# so that a user who names them is told what replaced them).
+ISSUE_INSTRUMENTS = [
+    "Localism Act 2011",
+    "Children Act 2004",
+    "Food Standards Act 1999",
+    "Health and Social Care (Safety and Quality) Act 2015",
+    "Children Act 1989",
+    "Education Act 2002",
+    "Education Act 1996",
+    "Learning and Skills Act 2000",
+    # SI 2001/3455, which the issue calls the Education (SEN) Regulations 2001
+    "Education (Special Educational Needs) (England) (Consolidation) Regulations 2001",
+    "Children (Leaving Care) Act 2000",
+    "Mental Capacity Act 2005",
+    "Immigration and Asylum Act 1999",
+    "Local Government Act 2000",
+    "Criminal Justice Act 2003",
+    "Crime and Disorder Act 1998",
+    "Police and Justice Act 2006",
+    "Crime and Disorder (Overview and Scrutiny) Regulations 2009",
+    "Criminal Justice and Court Services Act 2000",
+    "National Health Service Act 1977",
+    "National Health Service Act 2006",
+    "Adoption and Children Act 2002",
+    "Welfare Reform Act 2012",
+    "Care Act 2014",
+    "Children and Social Work Act 2017",
+    "Digital Economy Act 2017",
+    "Counter-Terrorism and Security Act 2015",
+    "Domestic Abuse Act 2021",
+    "Police, Crime, Sentencing and Courts Act 2022",
+    "Health and Social Care Act 2012",
+    "Health Service (Control of Patient Information) Regulations 2002",
+    "Local Government Act 1972",
+    "Fire and Rescue Services Act 2004",
+    "Housing Act 1996",
+    "Education and Inspections Act 2006",
+    "Local Audit and Accountability Act 2014",
+    "Statistics and Registration Service Act 2007",
+    "Representation of the People Act 1983",
+    "Offender Management Act 2007",
+    "Civil Contingencies Act 2004",
+    "Mental Health Act 1983",
+    "Social Security Administration Act 1992",
+    "Children's Wellbeing and Schools Act 2026",
+]
+
+
+@pytest.mark.parametrize("instrument", ISSUE_INSTRUMENTS)
+def test_every_instrument_the_issue_names_has_a_gateway_entry(
+    law: Catalogue, instrument: str
+) -> None:
+    def words(text: str) -> str:
+        return " ".join(text.lower().replace("'", "").replace("\u2019", "").split())
+
+    wanted = words(instrument)
+    found = [
+        p.id
+        for p in law.of_kind("gateway")
+        if p.gateway
+        and (
+            wanted in words(p.gateway.act)
+            or wanted in words(p.citation)
+            or wanted in words(p.summary)
+        )
+    ]
+    assert found, f"no gateway entry for {instrument}"
