@@ -106,7 +106,41 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_law_show)
     check = law_commands.add_parser("check", help="validate the knowledge base and summarise it")
     check.set_defaults(handler=_law_check)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the web application (migrates, loads the demo into an empty database)",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    serve.set_defaults(handler=_serve)
+    demo = commands.add_parser("demo", help="load the demo data into the database")
+    demo.set_defaults(handler=lambda args: web_commands().demo_command())
+    verify = commands.add_parser(
+        "verify-audit", help="check the audit log's hash chain; name the first bad entry"
+    )
+    verify.set_defaults(handler=lambda args: web_commands().verify_audit())
+    manage = commands.add_parser(
+        "manage", help="Django's manage.py commands (migrate, createsuperuser...)"
+    )
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=lambda args: web_commands().manage(args.args))
     return parser
+
+
+def web_commands() -> Any:
+    """The Django side, imported only when a web command runs."""
+    from accord.web import commands
+
+    return commands
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port {args.port} is not a port number (1 to 65535)")
+    result: int = web_commands().serve(host=args.host, port=args.port, demo=not args.no_demo)
+    return result
 
 
 def _assess(args: argparse.Namespace) -> int:

@@ -171,3 +171,32 @@ MECHANISMS: Final = (
 )
 
 NATIONS: Final = ("england", "wales", "scotland", "northern-ireland")
+
+# Words for codes whose plain rewording would read wrongly ("icb" -> "Icb").
+_LABELS: Final = {
+    "icb": "Integrated Care Board (ICB)",
+    "nhs-trust": "NHS trust",
+    "gp-practice": "GP practice",
+    "nhs-national-body": "NHS national body",
+    "further-education": "Further education college",
+    "youth-offending-team": "Youth offending team",
+    "api": "API, system to system",
+    "shared-view": "Shared view without transfer",
+    "external-site": "External site (SharePoint-type)",
+    "secure-file-transfer": "Secure file transfer",
+    "secure-email": "Secure e-mail",
+    "email": "Plain e-mail",
+    "email-non-sensitive": "Plain e-mail",
+    "parents-carers": "Parents and carers",
+    "racial-or-ethnic-origin": "Racial or ethnic origin",
+    "religious-or-philosophical-beliefs": "Religious or philosophical beliefs",
+    "one-off": "One-off",
+    "ad-hoc": "Ad hoc",
+    "case-by-case": "Case by case",
+    "sex-life": "Sex life",
+}
+
+
+def label(code: str) -> str:
+    """A code in plain words, for people: "adult-social-care" -> "Adult social care"."""
+    return _LABELS.get(code) or code.replace("-", " ").capitalize()

@@ -21,6 +21,8 @@ class Mechanism:
     moves_data: bool  # False: the recipient sees records without getting a copy
 
 
+NOT_ALLOWED = "not-allowed"
+
 MECHANISMS = (
     Mechanism("api", "API, system to system", True),
     Mechanism("shared-view", "Shared view without transferring data", False),

@@ -1,0 +1,62 @@
+"""Session limits and the MFA requirement, enforced on every request."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accord.apps.accounts.selectors import user_requires_mfa
+
+SIGNED_IN_AT = "accord_signed_in_at"
+
+# Pages a person must reach while MFA is still owed: setting it up, proving it, leaving.
+_MFA_EXEMPT_PREFIXES = ("/account/mfa/", "/account/sign-out/", "/static/")
+
+
+class SessionLimitsMiddleware:
+    """An absolute session limit: sign in again after SESSION_ABSOLUTE_SECONDS, however active.
+
+    The idle limit is Django's own: SESSION_COOKIE_AGE renewed on every request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            if signed_in_at is None or time.time() - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect(f"{reverse('accounts:sign-in')}?expired=1")
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """Signatories and administrators must prove a second factor before doing anything else.
+
+    Anyone else who has set up an authenticator must prove it too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
+        ):
+            from django_otp import user_has_device
+
+            if user_has_device(user):
+                return redirect("accounts:mfa-verify")
+            if user_requires_mfa(user=user):  # type: ignore[arg-type]
+                return redirect("accounts:mfa-setup")
+        return self.get_response(request)

@@ -1,0 +1,610 @@
+"""Changing initiatives. Each function: check permission, call the core, persist, audit, in one
+transaction. Views call these and nothing else to change state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accord.apps.accounts.models import User
+from accord.apps.audit.services import audit_record
+from accord.apps.initiatives.models import (
+    Assessment,
+    ConclusionDecision,
+    Dpia,
+    DpiaRisk,
+    FairnessAnswer,
+    Initiative,
+    InitiativeParty,
+)
+from accord.apps.initiatives.selectors import (
+    assessment_conclusions,
+    current_assessment,
+    fairness_questions,
+    standing_of,
+)
+from accord.apps.organisations.models import Organisation
+from accord.apps.organisations.selectors import roles_by_organisation
+from accord.core import codes, fairness
+from accord.core.access import may_in_organisation
+from accord.core.assessment.engine import assess
+from accord.core.assessment.initiative import (
+    Initiative as CoreInitiative,
+)
+from accord.core.assessment.initiative import (
+    InvalidInitiative,
+    initiative_from_data,
+    read_initiative,
+)
+from accord.core.assessment.serialise import assessment_to_data
+from accord.core.law import Catalogue, default_law
+from accord.core.mechanisms import NOT_ALLOWED
+from accord.core.sourcefile import Problem, parse
+
+# Fields of the file kept in Initiative.content (title and parties have their own homes).
+CONTENT_FIELDS = (
+    "summary",
+    "assess_on",
+    "purposes",
+    "data_subjects",
+    "data",
+    "consent",
+    "volume",
+    "frequency",
+    "pseudonymised",
+    "law_enforcement",
+    "mechanism",
+)
+
+
+def _require(actor: User, initiative: Initiative, action: str) -> None:
+    if not standing_of(user=actor, initiative=initiative).may(action):
+        raise PermissionDenied(f"You cannot do this ({action}) on this initiative")
+
+
+def _touch(initiative: Initiative, **fields: Any) -> None:
+    """Save changed description fields; any change needs confirming again."""
+    for name, value in fields.items():
+        setattr(initiative, name, value)
+    initiative.description_confirmed = False
+    initiative.save()
+
+
+def initiative_create(*, actor: User, lead: Organisation, title: str) -> Initiative:
+    roles = roles_by_organisation(user=actor).get(lead.pk, frozenset())
+    if not may_in_organisation("initiative.create", roles=roles):
+        raise PermissionDenied(f"Only an IG officer of {lead.name} can start an initiative for it")
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Enter a title for the initiative"})
+    with transaction.atomic():
+        initiative = Initiative.objects.create(
+            title=title,
+            lead=lead,
+            created_by=actor,
+            content={
+                "purposes": [],
+                "data_subjects": [],
+                "data": [],
+                "consent": "",
+                "volume": "",
+                "frequency": "",
+            },
+        )
+        InitiativeParty.objects.create(
+            initiative=initiative,
+            organisation=lead,
+            role="both",
+            functions=list(lead.functions) if lead.type == "local-authority" else [],
+        )
+        audit_record(
+            actor=actor,
+            verb="initiative.created",
+            target=initiative,
+            organisation=lead,
+            initiative=initiative,
+            summary=f"Initiative “{title}” started",
+        )
+    return initiative
+
+
+def initiative_import(
+    *, actor: User, lead: Organisation, text: str, filename: str
+) -> tuple[Initiative, list[str]]:
+    """Create an initiative from a file (format 1). Raises InvalidInitiative like the CLI.
+
+    Parties are matched to organisations by name; a party Accord does not know yet is added as
+    an organisation so that it can be invited later. Returns the initiative and notes on that.
+    """
+    roles = roles_by_organisation(user=actor).get(lead.pk, frozenset())
+    if not may_in_organisation("initiative.create", roles=roles):
+        raise PermissionDenied(f"Only an IG officer of {lead.name} can start an initiative for it")
+    parsed = read_initiative(text, filename)
+    raw = parse(text)
+    names = [party.name for party in parsed.parties]
+    if not any(name.casefold() == lead.name.casefold() for name in names):
+        raise InvalidInitiative(
+            filename,
+            [
+                Problem(
+                    "parties",
+                    f"none of the parties is {lead.name}, the organisation importing it: "
+                    f"add {lead.name} as a party (found: {', '.join(names)})",
+                )
+            ],
+        )
+    notes: list[str] = []
+    with transaction.atomic():
+        initiative = Initiative.objects.create(
+            title=parsed.title,
+            lead=lead,
+            created_by=actor,
+            content={key: raw[key] for key in CONTENT_FIELDS if key in raw},
+            description_confirmed=True,
+        )
+        if isinstance(initiative.content.get("assess_on"), dt.date):
+            initiative.content["assess_on"] = initiative.content["assess_on"].isoformat()
+            initiative.save(update_fields=["content"])
+        for party in parsed.parties:
+            organisation = Organisation.objects.filter(name__iexact=party.name).first()
+            if organisation is None:
+                organisation = Organisation.objects.create(
+                    name=party.name, type=party.type, functions=list(party.functions)
+                )
+                audit_record(
+                    actor=actor,
+                    verb="organisation.created",
+                    target=organisation,
+                    organisation=organisation,
+                    summary=f"Organisation {party.name} added from an imported initiative",
+                )
+                notes.append(f"{party.name} is new to Accord: it was added as an organisation.")
+            elif organisation.type != party.type:
+                notes.append(
+                    f"{organisation.name} is recorded as {codes.label(organisation.type)}, "
+                    f"not {codes.label(party.type)} as the file says: Accord's record is used."
+                )
+            InitiativeParty.objects.create(
+                initiative=initiative,
+                organisation=organisation,
+                role=party.role,
+                functions=list(party.functions),
+            )
+        audit_record(
+            actor=actor,
+            verb="initiative.imported",
+            target=initiative,
+            organisation=lead,
+            initiative=initiative,
+            summary=f"Initiative “{parsed.title}” imported from {filename}",
+            data={"filename": filename},
+        )
+    return initiative, notes
+
+
+def initiative_update(
+    *, actor: User, initiative: Initiative, changes: dict[str, Any], what: str
+) -> None:
+    """Change description fields (title or CONTENT_FIELDS)."""
+    _require(actor, initiative, "initiative.edit")
+    unknown = set(changes) - set(CONTENT_FIELDS) - {"title"}
+    if unknown:
+        raise ValueError(f"not description fields: {sorted(unknown)}")
+    with transaction.atomic():
+        initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        content = dict(initiative.content)
+        fields = sorted(changes)
+        title = changes.pop("title", initiative.title)
+        content.update(changes)
+        _touch(initiative, title=title, content=content)
+        audit_record(
+            actor=actor,
+            verb="initiative.described",
+            target=initiative,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"Changed {what}",
+            data={"fields": fields},
+        )
+
+
+def party_add(
+    *,
+    actor: User,
+    initiative: Initiative,
+    organisation: Organisation,
+    role: str,
+    functions: Iterable[str] = (),
+) -> InitiativeParty:
+    _require(actor, initiative, "initiative.edit")
+    if role not in codes.ROLES:
+        raise ValidationError({"role": "Choose whether the party discloses, receives or both"})
+    functions = list(functions)
+    if functions and organisation.type != "local-authority":
+        raise ValidationError(
+            {"functions": "Functions apply only to a local authority: leave them unticked"}
+        )
+    with transaction.atomic():
+        if initiative.parties.filter(organisation=organisation).exists():
+            raise ValidationError({"organisation": f"{organisation.name} is already a party"})
+        party = InitiativeParty.objects.create(
+            initiative=initiative, organisation=organisation, role=role, functions=functions
+        )
+        _touch(initiative)
+        audit_record(
+            actor=actor,
+            verb="initiative.party-added",
+            target=party,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"{organisation.name} added as a party ({codes.label(role).lower()})",
+        )
+    return party
+
+
+def party_remove(*, actor: User, initiative: Initiative, party: InitiativeParty) -> None:
+    _require(actor, initiative, "initiative.edit")
+    if party.organisation_id == initiative.lead_id:
+        raise ValidationError({"party": "The lead organisation cannot be removed"})
+    with transaction.atomic():
+        name = party.organisation.name
+        party.delete()
+        _touch(initiative)
+        audit_record(
+            actor=actor,
+            verb="initiative.party-removed",
+            target=initiative,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"{name} removed as a party",
+        )
+
+
+def party_change_role(
+    *, actor: User, initiative: Initiative, party: InitiativeParty, role: str
+) -> None:
+    _require(actor, initiative, "initiative.edit")
+    if role not in codes.ROLES:
+        raise ValidationError({"role": "Choose whether the party discloses, receives or both"})
+    with transaction.atomic():
+        party.role = role
+        party.save(update_fields=["role"])
+        _touch(initiative)
+        audit_record(
+            actor=actor,
+            verb="initiative.party-changed",
+            target=party,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"{party.organisation.name} now {codes.label(role).lower()}",
+        )
+
+
+def description_problems(*, initiative: Initiative) -> list[Problem]:
+    """What stops the description from being assessed, in the file format's terms."""
+    try:
+        initiative_from_data(initiative.format_data(), "initiative")
+    except InvalidInitiative as invalid:
+        return invalid.problems
+    return []
+
+
+def initiative_confirm_description(*, actor: User, initiative: Initiative) -> None:
+    _require(actor, initiative, "initiative.edit")
+    problems = description_problems(initiative=initiative)
+    if problems:
+        raise InvalidInitiative("initiative", problems)
+    with transaction.atomic():
+        initiative.description_confirmed = True
+        initiative.save(update_fields=["description_confirmed", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb="initiative.description-confirmed",
+            target=initiative,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary="Description confirmed as complete",
+        )
+
+
+def initiative_assess(
+    *, actor: User, initiative: Initiative, today: dt.date, law: Catalogue | None = None
+) -> Assessment:
+    """Run the engine on the description as it stands, on `today` (or the file's assess_on)."""
+    _require(actor, initiative, "initiative.assess")
+    if not initiative.description_confirmed:
+        raise ValidationError("Finish and confirm the description before assessing it")
+    law = law or default_law()
+    snapshot = initiative.format_data()
+    snapshot.pop("mechanism", None)
+    if proposed := initiative.content.get("mechanism"):
+        snapshot["mechanism"] = proposed
+    core_initiative: CoreInitiative = initiative_from_data(snapshot, "initiative")
+    on = core_initiative.assess_on or today
+    result = assessment_to_data(assess(core_initiative, law, today=on), law)
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            initiative=initiative,
+            assessed_on=on,
+            law_version=result["law_version"],
+            description_hash=initiative.description_hash(),
+            initiative_snapshot=snapshot,
+            result=result,
+            verdict=result["verdict"],
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            verb="initiative.assessed",
+            target=assessment,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"Legal basis assessed: verdict {result['verdict']}",
+            data={"law_version": result["law_version"], "assessed_on": on.isoformat()},
+        )
+        Initiative.objects.filter(pk=initiative.pk).update(updated_at=timezone.now())
+    return assessment
+
+
+def assessment_replay(*, assessment: Assessment, law: Catalogue | None = None) -> bool | None:
+    """Re-run a stored assessment: True if it gives the same result, None if the law changed."""
+    law = law or default_law()
+    if law.version != assessment.law_version:
+        return None
+    core_initiative = initiative_from_data(assessment.initiative_snapshot, "initiative")
+    again = assessment_to_data(assess(core_initiative, law, today=assessment.assessed_on), law)
+    return bool(again == assessment.result)
+
+
+def conclusion_decide(
+    *, actor: User, assessment: Assessment, key: str, decision: str, reason: str
+) -> ConclusionDecision:
+    initiative = assessment.initiative
+    _require(actor, initiative, "initiative.decide")
+    if current_assessment(initiative=initiative) != assessment:
+        raise ValidationError("This assessment has been replaced: decide on the latest one")
+    conclusions = {c.key: c for c in assessment_conclusions(assessment=assessment)}
+    if key not in conclusions:
+        raise ValidationError({"key": "There is no such conclusion in this assessment"})
+    if decision not in (ConclusionDecision.ACCEPTED, ConclusionDecision.OVERRIDDEN):
+        raise ValidationError({"decision": "Choose whether you accept or override it"})
+    reason = reason.strip()
+    if decision == ConclusionDecision.OVERRIDDEN and not reason:
+        raise ValidationError({"reason": "Give the reason for overriding this conclusion"})
+    with transaction.atomic():
+        record, _ = ConclusionDecision.objects.update_or_create(
+            assessment=assessment,
+            key=key,
+            defaults={"decision": decision, "reason": reason, "decided_by": actor},
+        )
+        audit_record(
+            actor=actor,
+            verb=f"conclusion.{decision}",
+            target=record,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"{decision.capitalize()}: {conclusions[key].statement}",
+            data={"key": key, "reason": reason, "assessment": assessment.pk},
+        )
+    return record
+
+
+def fairness_answer(
+    *, actor: User, initiative: Initiative, question_id: str, answer: str, explanation: str
+) -> FairnessAnswer:
+    _require(actor, initiative, "fairness.answer")
+    assessment = current_assessment(initiative=initiative)
+    if assessment is None:
+        raise ValidationError("Run the legal basis assessment first")
+    questions = {str(q["id"]): q for q in fairness_questions(assessment=assessment)}
+    if question_id not in questions:
+        raise ValidationError({"question": "There is no such question"})
+    explanation = explanation.strip()
+    errors: dict[str, str] = {}
+    if fairness.has_yes_no_answer(question_id):
+        if answer not in fairness.ANSWERS:
+            errors["answer"] = "Choose yes or no"
+    else:
+        answer = ""
+    if not explanation:
+        errors["explanation"] = "Explain your answer: this is the record an auditor will read"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        record, _ = FairnessAnswer.objects.update_or_create(
+            initiative=initiative,
+            question_id=question_id,
+            defaults={"answer": answer, "explanation": explanation, "answered_by": actor},
+        )
+        audit_record(
+            actor=actor,
+            verb="fairness.answered",
+            target=record,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"Answered “{questions[question_id]['question']}”"
+            + (f": {answer}" if answer else ""),
+            data={"question": question_id, "answer": answer, "explanation": explanation},
+        )
+    return record
+
+
+def _dpia(initiative: Initiative) -> Dpia:
+    dpia, _ = Dpia.objects.select_for_update().get_or_create(initiative=initiative)
+    return dpia
+
+
+def dpia_screening_record(
+    *, actor: User, initiative: Initiative, needed: bool, reason: str
+) -> Dpia:
+    """Record whether a DPIA is needed; going against the screening needs a reason."""
+    _require(actor, initiative, "dpia.edit")
+    assessment = current_assessment(initiative=initiative)
+    if assessment is None:
+        raise ValidationError("Run the legal basis assessment first")
+    screening = assessment.result["dpia"]
+    reason = reason.strip()
+    if screening["required"] and not needed:
+        raise ValidationError(
+            {
+                "needed": "A DPIA is required by law for this initiative (UK GDPR Art 35(3) "
+                "or the ICO's list): it cannot be skipped"
+            }
+        )
+    if screening["recommended"] and not needed and not reason:
+        raise ValidationError(
+            {"reason": "Give the reason for not doing the DPIA that the screening recommends"}
+        )
+    with transaction.atomic():
+        dpia = _dpia(initiative)
+        dpia.needed, dpia.screening_reason, dpia.screened_by = needed, reason, actor
+        dpia.save()
+        audit_record(
+            actor=actor,
+            verb="dpia.screened",
+            target=dpia,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary="DPIA needed" if needed else "DPIA not needed",
+            data={"needed": needed, "reason": reason},
+        )
+    return dpia
+
+
+def dpia_risk_add(*, actor: User, initiative: Initiative, fields: dict[str, str]) -> DpiaRisk:
+    _require(actor, initiative, "dpia.edit")
+    with transaction.atomic():
+        dpia = _dpia(initiative)
+        if not dpia.needed:
+            raise ValidationError("Record that a DPIA is needed before adding risks")
+        risk = DpiaRisk(dpia=dpia, **fields)
+        risk.full_clean()
+        risk.save()
+        audit_record(
+            actor=actor,
+            verb="dpia.risk-added",
+            target=risk,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"Risk added ({risk.level}, residual {risk.residual_level}): "
+            f"{risk.description[:120]}",
+            data=dict(fields),
+        )
+    return risk
+
+
+def dpia_risk_remove(*, actor: User, initiative: Initiative, risk: DpiaRisk) -> None:
+    _require(actor, initiative, "dpia.edit")
+    with transaction.atomic():
+        description = risk.description
+        audit_record(
+            actor=actor,
+            verb="dpia.risk-removed",
+            target=risk,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"Risk removed: {description[:120]}",
+        )
+        risk.delete()
+
+
+def dpia_advice_record(*, actor: User, initiative: Initiative, advice: str) -> Dpia:
+    """UK GDPR Art 35(2): the DPO's advice, recorded by the DPO."""
+    _require(actor, initiative, "dpia.advise")
+    advice = advice.strip()
+    if not advice:
+        raise ValidationError({"advice": "Enter your advice"})
+    with transaction.atomic():
+        dpia = _dpia(initiative)
+        dpia.dpo_advice, dpia.dpo_advised_by, dpia.dpo_advised_at = advice, actor, timezone.now()
+        # New advice needs a new response.
+        dpia.advice_followed, dpia.advice_response, dpia.responded_by = None, "", None
+        dpia.save()
+        audit_record(
+            actor=actor,
+            verb="dpia.advised",
+            target=dpia,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary="DPO's advice recorded",
+            data={"advice": advice},
+        )
+    return dpia
+
+
+def dpia_advice_respond(
+    *, actor: User, initiative: Initiative, followed: bool, reason: str
+) -> Dpia:
+    _require(actor, initiative, "dpia.respond-to-advice")
+    reason = reason.strip()
+    with transaction.atomic():
+        dpia = _dpia(initiative)
+        if not dpia.dpo_advice:
+            raise ValidationError("There is no advice from the DPO to respond to yet")
+        if not followed and not reason:
+            raise ValidationError(
+                {"reason": "Explain why the DPO's advice is not followed (ICO DPIA template)"}
+            )
+        dpia.advice_followed, dpia.advice_response = followed, reason
+        dpia.responded_by, dpia.responded_at = actor, timezone.now()
+        dpia.save()
+        audit_record(
+            actor=actor,
+            verb="dpia.advice-followed" if followed else "dpia.advice-overruled",
+            target=dpia,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary="DPO's advice followed" if followed else "DPO's advice not followed",
+            data={"reason": reason},
+        )
+    return dpia
+
+
+class MechanismNotAllowed(ValidationError):
+    pass
+
+
+def mechanism_choose(
+    *, actor: User, initiative: Initiative, mechanism: str, reason: str
+) -> None:
+    _require(actor, initiative, "mechanism.choose")
+    assessment = current_assessment(initiative=initiative)
+    if assessment is None:
+        raise ValidationError("Run the legal basis assessment first")
+    finding = next((f for f in assessment.result["mechanisms"] if f["id"] == mechanism), None)
+    if finding is None:
+        raise ValidationError({"mechanism": "Choose how the data will move"})
+    if finding["status"] == NOT_ALLOWED:
+        raise MechanismNotAllowed(
+            {
+                "mechanism": f"{codes.label(mechanism)} is not allowed for this initiative: "
+                + " ".join(finding["reasons"])
+            }
+        )
+    with transaction.atomic():
+        initiative.mechanism, initiative.mechanism_reason = mechanism, reason.strip()
+        initiative.save(update_fields=["mechanism", "mechanism_reason", "updated_at"])
+        audit_record(
+            actor=actor,
+            verb="mechanism.chosen",
+            target=initiative,
+            organisation=initiative.lead,
+            initiative=initiative,
+            summary=f"Mechanism chosen: {codes.label(mechanism)} ({finding['status']})",
+            data={"mechanism": mechanism, "status": finding["status"], "reason": reason},
+        )
+
+
+def data_items_set(
+    *, actor: User, initiative: Initiative, items: Iterable[dict[str, Any]]
+) -> None:
+    initiative_update(
+        actor=actor, initiative=initiative, changes={"data": list(items)}, what="the data shared"
+    )
+

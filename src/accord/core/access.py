@@ -1,0 +1,74 @@
+"""Who may do what: roles per organisation and the actions they allow (pure data and one function).
+
+A person holds roles in an organisation. What they may do with an initiative depends on those
+roles and on whether their organisation leads the initiative or is another party to it. Anyone
+with no role in a party organisation may do nothing at all, not even learn that it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROLES: Final = {
+    "ig-officer": "IG officer",
+    "dpo": "Data Protection Officer",
+    "siro": "Senior Information Risk Owner (SIRO)",
+    "caldicott-guardian": "Caldicott Guardian",
+    "viewer": "Viewer",
+    "org-admin": "Organisation administrator",
+}
+ROLE_DESCRIPTIONS: Final = {
+    "ig-officer": "prepares initiatives and agreements",
+    "dpo": "advises on data protection and the DPIA",
+    "siro": "signs for the organisation and owns information risk",
+    "caldicott-guardian": "signs for the organisation where health or care data is shared",
+    "viewer": "reads initiatives the organisation is party to",
+    "org-admin": "manages the organisation's people and roles",
+}
+SIGNING_ROLES: Final = frozenset({"siro", "caldicott-guardian"})
+# Signatories and administrators can commit an organisation or change who may: they must use MFA.
+MFA_REQUIRED_ROLES: Final = SIGNING_ROLES | {"org-admin"}
+
+EVERY_ROLE: Final = frozenset(ROLES)
+
+# action -> (roles allowed in the lead organisation, roles allowed in another party organisation)
+_RULES: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
+    "initiative.view": (EVERY_ROLE, EVERY_ROLE),
+    "initiative.export": (EVERY_ROLE, EVERY_ROLE),
+    "initiative.edit": (frozenset({"ig-officer"}), frozenset()),
+    "initiative.assess": (frozenset({"ig-officer"}), frozenset()),
+    "initiative.decide": (frozenset({"ig-officer"}), frozenset()),
+    "fairness.answer": (frozenset({"ig-officer"}), frozenset()),
+    "dpia.edit": (frozenset({"ig-officer"}), frozenset()),
+    "dpia.advise": (frozenset({"dpo"}), frozenset()),
+    "dpia.respond-to-advice": (frozenset({"siro", "caldicott-guardian", "ig-officer"}), frozenset()),
+    "mechanism.choose": (frozenset({"ig-officer"}), frozenset()),
+}
+ACTIONS: Final = frozenset(_RULES)
+# Organisation-level actions: the roles needed in that organisation.
+_ORGANISATION_RULES: Final[dict[str, frozenset[str]]] = {
+    "initiative.create": frozenset({"ig-officer"}),
+    "organisation.view-people": EVERY_ROLE,
+    "organisation.manage-people": frozenset({"org-admin"}),
+}
+
+
+def may(action: str, *, lead_roles: frozenset[str], party_roles: frozenset[str]) -> bool:
+    """Whether someone with these roles in the lead organisation and in other parties may act."""
+    try:
+        in_lead, in_party = _RULES[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}") from None
+    return bool(lead_roles & in_lead) or bool(party_roles & in_party)
+
+
+def may_in_organisation(action: str, *, roles: frozenset[str]) -> bool:
+    try:
+        needed = _ORGANISATION_RULES[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}") from None
+    return bool(roles & needed)
+
+
+def requires_mfa(roles: frozenset[str], *, is_site_admin: bool) -> bool:
+    return is_site_admin or bool(roles & MFA_REQUIRED_ROLES)

@@ -1,0 +1,103 @@
+"""The `accord` commands that need the web application: serve, demo, verify-audit, manage.
+
+Kept apart from cli.py so that `accord assess` and `accord law` never load Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.web.settings")
+    import django
+
+    django.setup()
+
+
+def prepare(*, demo: bool) -> None:
+    """Migrate the database and, on an empty one, load the demo."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if demo:
+        from accord.apps.organisations.models import Organisation
+        from accord.web.demo import demo_load
+
+        if not Organisation.objects.exists():
+            print("Loading the demo data...", flush=True)
+            demo_load(today=dt.date.today())
+
+
+def print_demo_sign_ins(host: str, port: int) -> None:
+    from accord.apps.organisations.models import Membership
+    from accord.web.demo import PASSWORD, PEOPLE, demo_is_loaded
+
+    if not demo_is_loaded():
+        return
+    print(f"\nAccord is running at http://{host}:{port}/\n")
+    print(f"Demo sign-ins (password for all: {PASSWORD}):")
+    for person in PEOPLE:
+        roles = ", ".join(
+            Membership.objects.filter(user__email=person.email)
+            .order_by("role")
+            .values_list("role", flat=True)
+        )
+        what = "site administrator" if person.site_admin else roles
+        print(f"  {person.email:34} {what:28} {person.organisation}")
+    print(
+        "\nSignatories (SIRO, Caldicott Guardian) and administrators set up an authenticator app "
+        "at first sign-in.\nStart with ig@northshire.example. Stop with Ctrl+C.\n",
+        flush=True,
+    )
+
+
+def serve(*, host: str, port: int, demo: bool) -> int:
+    setup_django()
+    prepare(demo=demo)
+    from django.core.management import call_command
+
+    print_demo_sign_ins(host, port)
+    call_command("runserver", f"{host}:{port}", use_reloader=False, verbosity=0)
+    return 0
+
+
+def demo_command() -> int:
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from accord.web.demo import demo_is_loaded, demo_load
+
+    if demo_is_loaded():
+        print("accord: the demo is already loaded", file=sys.stderr)
+        return 2
+    demo_load(today=dt.date.today())
+    print("Demo loaded.")
+    return 0
+
+
+def verify_audit() -> int:
+    setup_django()
+    from accord.apps.audit.services import audit_verify
+
+    checked, problem = audit_verify()
+    if problem is None:
+        print(f"The audit log verifies: {checked} entries, chain intact.")
+        return 0
+    print(
+        f"accord: the audit log does NOT verify: entry #{problem.sequence} {problem.reason}. "
+        f"Entries before #{problem.sequence} verify.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def manage(argv: list[str]) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["accord manage", *argv])
+    return 0

@@ -1,0 +1,192 @@
+"""The demo: organisations of several kinds, people in every role, initiatives at every stage.
+
+Built through the services, as a person would, so the history and audit chain are real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from accord.apps.accounts.models import User
+from accord.apps.initiatives import selectors, services
+from accord.apps.initiatives.models import Initiative
+from accord.apps.organisations.models import Organisation
+from accord.apps.organisations.services import membership_grant, organisation_create
+
+PASSWORD = "accord-demo-password"  # printed by `make run`; demo data only
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+ORGANISATIONS = [
+    # name, type, functions, ICO registration, ODS code
+    (
+        "Northshire County Council",
+        "local-authority",
+        ["childrens-services", "adult-social-care", "education", "housing"],
+        "Z5544332",
+        "",
+    ),
+    ("Northshire Police", "police", [], "Z4455667", ""),
+    ("Northshire Integrated Care Board", "icb", [], "ZA765432", "QNS"),
+    ("Northshire Community Health NHS Trust", "nhs-trust", [], "Z7788990", "RNC"),
+    ("Ashgrove Academy", "school", [], "ZB123456", ""),
+    ("Hilltown District Council", "local-authority", ["adult-social-care", "housing"], "Z1122334", ""),
+    ("Hilltown Community Foodbank", "charity", [], "ZB654321", ""),
+    ("Riverside University Hospitals NHS Foundation Trust", "nhs-trust", [], "Z9988776", "RRV"),
+    ("Riverside City Council", "local-authority", ["adult-social-care"], "Z3344556", ""),
+    ("Westmoor District Council", "local-authority", ["environmental-health"], "Z6677889", ""),
+]
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str
+    organisation: str
+    roles: tuple[str, ...]
+    site_admin: bool = False
+
+
+PEOPLE = [
+    Person("ig@northshire.example", "Imogen Grant", "Northshire County Council", ("ig-officer",)),
+    Person("dpo@northshire.example", "Dev Patel", "Northshire County Council", ("dpo",)),
+    Person("siro@northshire.example", "Sarah Ibbotson", "Northshire County Council", ("siro",)),
+    Person(
+        "caldicott@northshire.example",
+        "Callum Doyle",
+        "Northshire County Council",
+        ("caldicott-guardian",),
+    ),
+    Person("viewer@northshire.example", "Vera Woods", "Northshire County Council", ("viewer",)),
+    Person("admin@northshire.example", "Amir Dhillon", "Northshire County Council", ("org-admin",)),
+    Person("ig@police.northshire.example", "Priya Lewis", "Northshire Police", ("ig-officer",)),
+    Person("ig@hilltown.example", "Hannah Town", "Hilltown District Council", ("ig-officer", "dpo")),
+    Person("help@foodbank.example", "Frank Bell", "Hilltown Community Foodbank", ("ig-officer", "siro")),
+    Person("ig@riverside.example", "Ruth Side", "Riverside City Council", ("ig-officer",)),
+    Person("ig@westmoor.example", "Wes Moor", "Westmoor District Council", ("ig-officer",)),
+    Person("site-admin@accord.example", "Sam Admin", "Westmoor District Council", (), site_admin=True),
+]
+
+
+def demo_is_loaded() -> bool:
+    return User.objects.filter(email=PEOPLE[0].email).exists()
+
+
+@transaction.atomic
+def demo_load(*, today: dt.date) -> None:
+    organisations = {
+        name: organisation_create(
+            actor=None,
+            name=name,
+            type=kind,
+            functions=functions,
+            ico_registration=ico,
+            ods_code=ods,
+        )
+        for name, kind, functions, ico, ods in ORGANISATIONS
+    }
+    people: dict[str, User] = {}
+    for person in PEOPLE:
+        user = User.objects.create_user(
+            person.email, PASSWORD, full_name=person.name, is_staff=person.site_admin
+        )
+        people[person.email] = user
+        for role in person.roles:
+            membership_grant(
+                actor=None, organisation=organisations[person.organisation], user=user, role=role
+            )
+
+    ig = people["ig@northshire.example"]
+    dpo = people["dpo@northshire.example"]
+    council = organisations["Northshire County Council"]
+
+    # 1. A MASH: legal basis decided, fairness under way.
+    mash = _import(ig, council, "mash-children.yaml")
+    assessment = services.initiative_assess(actor=ig, initiative=mash, today=today)
+    for conclusion in selectors.assessment_conclusions(assessment=assessment):
+        services.conclusion_decide(
+            actor=ig, assessment=assessment, key=conclusion.key, decision="accepted", reason=""
+        )
+    services.fairness_answer(
+        actor=ig,
+        initiative=mash,
+        question_id="necessity.outcome",
+        answer="",
+        explanation="Earlier, better-informed decisions on referrals about children at risk; "
+        "measured by repeat referrals and time to decision.",
+    )
+    services.dpia_screening_record(actor=ig, initiative=mash, needed=True, reason="")
+
+    # 2. School attendance: every step to a chosen mechanism, ready for an agreement.
+    attendance = _import(ig, council, "school-attendance.yaml")
+    assessment = services.initiative_assess(actor=ig, initiative=attendance, today=today)
+    for conclusion in selectors.assessment_conclusions(assessment=assessment):
+        services.conclusion_decide(
+            actor=ig, assessment=assessment, key=conclusion.key, decision="accepted", reason=""
+        )
+    for question in selectors.fairness_questions(assessment=assessment):
+        question_id = str(question["id"])
+        services.fairness_answer(
+            actor=ig,
+            initiative=attendance,
+            question_id=question_id,
+            answer=services.fairness.FAVOURABLE_ANSWER.get(question_id, ""),
+            explanation="Agreed at the attendance working group: see its minutes.",
+        )
+    services.dpia_screening_record(actor=ig, initiative=attendance, needed=True, reason="")
+    services.dpia_risk_add(
+        actor=ig,
+        initiative=attendance,
+        fields={
+            "description": "A pupil's absence record reaches staff who do not need it.",
+            "likelihood": "possible",
+            "severity": "significant",
+            "measures": "Role-based access in the attendance system; quarterly access review.",
+            "residual_likelihood": "remote",
+            "residual_severity": "significant",
+        },
+    )
+    services.dpia_advice_record(
+        actor=dpo,
+        initiative=attendance,
+        advice="Proceed. Limit the fields to attendance codes and contact details.",
+    )
+    services.dpia_advice_respond(actor=ig, initiative=attendance, followed=True, reason="")
+    mechanism = next(
+        m["id"] for m in assessment.result["mechanisms"] if m["status"] == "recommended"
+    )
+    services.mechanism_choose(
+        actor=ig,
+        initiative=attendance,
+        mechanism=mechanism,
+        reason="The schools' MIS supplier offers it.",
+    )
+
+    # 3. A draft that has only just started.
+    draft = services.initiative_create(
+        actor=ig, lead=council, title="Care leavers' housing pathway"
+    )
+    services.initiative_update(
+        actor=ig,
+        initiative=draft,
+        changes={"purposes": ["housing", "safeguarding-children"]},
+        what="the purposes",
+    )
+
+    # 4. Another council's initiative with a charity: Northshire cannot see it.
+    hilltown = people["ig@hilltown.example"]
+    foodbank = _import(hilltown, organisations["Hilltown District Council"], "charity-adult-at-risk.yaml")
+    services.initiative_assess(actor=hilltown, initiative=foodbank, today=today)
+
+    # 5. An unrelated council's draft, seen only by its own people.
+    westmoor = people["ig@westmoor.example"]
+    _import(westmoor, organisations["Westmoor District Council"], "food-hygiene.yaml")
+
+
+def _import(user: User, lead: Organisation, filename: str) -> Initiative:
+    text = (EXAMPLES / filename).read_text()
+    initiative, _ = services.initiative_import(actor=user, lead=lead, text=text, filename=filename)
+    return initiative
