@@ -8,10 +8,11 @@ UV         := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 # Bootstrapping needs any python3 with venv and pip; the project itself needs 3.12+.
 BOOTSTRAP_PYTHON ?= python3
-EXAMPLE ?= examples/mash-children.yaml
+PORT ?= 8000
+STATIC_BUILD := src/accord/web/static/build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint typecheck contracts unit bench clean
+.PHONY: help setup assets browser run serve assess test lint typecheck contracts unit bench clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,12 +25,32 @@ $(UV):
 	$(UV) sync --frozen
 	@touch $@
 
-setup: .venv/.synced ## Install everything (uv, Python packages) into .tools/ and .venv/
+# GOV.UK Frontend comes from npm and is compiled here; the built files are not committed.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
-run: setup ## Assess an example initiative (EXAMPLE=path to choose another)
-	$(UV) run --frozen accord assess $(EXAMPLE)
+$(STATIC_BUILD)/.built: node_modules/.installed assets/scss/accord.scss
+	mkdir -p $(STATIC_BUILD)
+	npx sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps \
+		assets/scss/accord.scss $(STATIC_BUILD)/accord.min.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC_BUILD)/
+	@touch $@
 
-test: setup lint typecheck contracts unit ## Lint, type-check, check import contracts and run all tests
+setup: .venv/.synced $(STATIC_BUILD)/.built ## Install everything (uv, Python and npm packages) and build the styles
+
+assets: $(STATIC_BUILD)/.built ## Build GOV.UK Frontend styles and scripts (npm + sass)
+
+browser: ## Make sure Debian's chromium is installed for the end-to-end tests
+	@test -x /usr/bin/chromium || scripts/install-debian-packages chromium
+
+run: setup ## Set up, migrate, load the demo and serve Accord at http://127.0.0.1:8000
+	$(UV) run --frozen accord serve --port $(PORT)
+
+assess: setup ## Assess an example initiative on the command line (EXAMPLE=path)
+	$(UV) run --frozen accord assess $(or $(EXAMPLE),examples/mash-children.yaml)
+
+test: setup browser lint typecheck contracts unit ## Lint, type-check, check import contracts and run all tests
 
 lint: setup ## Ruff: style and common bugs
 	$(UV) run --frozen ruff check src tests bench
@@ -47,5 +68,5 @@ unit: setup ## pytest
 bench: setup ## Benchmarks; results go to docs/benchmarks.md
 	$(UV) run --frozen python bench/run.py --write docs/benchmarks.md
 
-clean: ## Remove the virtual environments and caches
-	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove the virtual environments, node_modules, built assets and caches
+	rm -rf .venv $(TOOLS) node_modules $(STATIC_BUILD) .pytest_cache .mypy_cache .ruff_cache

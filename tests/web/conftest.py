@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.apps.accounts.middleware import SIGNED_IN_AT
 from accord.apps.accounts.models import User
@@ -28,7 +29,9 @@ def _fast_hashing(settings: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def make_organisation(db: None) -> Callable[..., Organisation]:
-    def make(name: str, type: str = "local-authority", functions: list[str] | None = None) -> Organisation:
+    def make(
+        name: str, type: str = "local-authority", functions: list[str] | None = None
+    ) -> Organisation:
         return organisation_create(actor=None, name=name, type=type, functions=functions or [])
 
     return make
@@ -51,12 +54,18 @@ def make_person(db: None) -> Callable[..., User]:
     return make
 
 
-def signed_in(user: User) -> Client:
-    """A client signed in as `user`, as the sign-in page would leave it."""
+def signed_in(user: User, *, mfa: bool = False) -> Client:
+    """A client signed in as `user`, as the sign-in page would leave it.
+
+    With mfa=True the person has an authenticator and has proved it this session.
+    """
     client = Client()
     client.force_login(user)
     session = client.session
     session[SIGNED_IN_AT] = time.time()
+    if mfa:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+        session["otp_device_id"] = device.persistent_id
     session.save()
     return client
 

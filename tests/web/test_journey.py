@@ -47,29 +47,50 @@ def test_an_ig_officer_takes_an_initiative_from_description_to_a_mechanism(
     }
 
     # Describe, one thing per page.
-    assert client.post(f"{base}/describe/purposes/", {"purposes": ["safeguarding-children"]}).status_code == 302
-    assert client.post(
-        f"{base}/describe/parties/", {"organisation": police.pk, "role": "both"}
-    ).status_code == 302
-    assert client.post(
-        f"{base}/describe/people/", {"data_subjects": ["children", "parents-carers"]}
-    ).status_code == 302
-    assert client.post(
-        f"{base}/describe/data/", {"category": "identifiers", "fields": "name\ndate of birth"}
-    ).status_code == 302
-    assert client.post(
-        f"{base}/describe/data/", {"category": "health", "fields": "A&E attendances"}
-    ).status_code == 302
-    assert client.post(
-        f"{base}/describe/handling/",
-        {
-            "consent": "none",
-            "volume": "case-by-case",
-            "frequency": "continuous",
-            "pseudonymised": "no",
-            "law_enforcement": "no",
-        },
-    ).status_code == 302
+    assert (
+        client.post(
+            f"{base}/describe/purposes/", {"purposes": ["safeguarding-children"]}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/describe/parties/", {"organisation": police.pk, "role": "both"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/describe/people/", {"data_subjects": ["children", "parents-carers"]}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/describe/data/",
+            {"category": "identifiers", "field_names": "name\ndate of birth"},
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/describe/data/", {"category": "health", "field_names": "A&E attendances"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/describe/handling/",
+            {
+                "consent": "none",
+                "volume": "case-by-case",
+                "frequency": "continuous",
+                "pseudonymised": "no",
+                "law_enforcement": "no",
+            },
+        ).status_code
+        == 302
+    )
     response = client.post(f"{base}/describe/check/")
     assert response.status_code == 302
     statuses = _statuses(client.get(f"{base}/").content.decode())
@@ -88,7 +109,11 @@ def test_an_ig_officer_takes_an_initiative_from_description_to_a_mechanism(
     assert override.status_code == 400
     assert "Give the reason for overriding this conclusion" in override.content.decode()
     for index, key in enumerate(keys):
-        data = {"decision": "accepted"} if index else {"decision": "overridden", "reason": "We rely on s.11 only."}
+        data = (
+            {"decision": "accepted"}
+            if index
+            else {"decision": "overridden", "reason": "We rely on s.11 only."}
+        )
         assert client.post(f"{base}/legal-basis/{key}/", data).status_code == 302
     statuses = _statuses(client.get(f"{base}/").content.decode())
     assert statuses["Legal basis"] == "Completed"
@@ -97,9 +122,12 @@ def test_an_ig_officer_takes_an_initiative_from_description_to_a_mechanism(
     # Fairness: every question answered, DPIA with a risk, the DPO's advice and the response.
     page = client.get(f"{base}/fairness/").content.decode()
     questions = re.findall(rf'href="{base}/fairness/questions/([^"]+)/"', page)
-    assert "fairness.ethical" in questions and "necessity.outcome" in questions
+    assert "fairness.ethical" in questions
+    assert "necessity.outcome" in questions
     for question in questions:
-        answer = {"fairness.intrusive": "no", "necessity.without-sharing": "no"}.get(question, "yes")
+        answer = {"fairness.intrusive": "no", "necessity.without-sharing": "no"}.get(
+            question, "yes"
+        )
         response = client.post(
             f"{base}/fairness/questions/{question}/",
             {"answer": answer, "explanation": "Discussed at the MASH board."},
@@ -108,20 +136,26 @@ def test_an_ig_officer_takes_an_initiative_from_description_to_a_mechanism(
     skip = client.post(f"{base}/fairness/dpia/screening/", {"needed": "no"})
     assert skip.status_code == 400
     assert client.post(f"{base}/fairness/dpia/screening/", {"needed": "yes"}).status_code == 302
-    assert client.post(
-        f"{base}/fairness/dpia/risks/add/",
-        {
-            "description": "Wrong recipient",
-            "likelihood": "possible",
-            "severity": "severe",
-            "measures": "Secure mail only",
-            "residual_likelihood": "remote",
-            "residual_severity": "severe",
-        },
-    ).status_code == 302
+    assert (
+        client.post(
+            f"{base}/fairness/dpia/risks/add/",
+            {
+                "description": "Wrong recipient",
+                "likelihood": "possible",
+                "severity": "severe",
+                "measures": "Secure mail only",
+                "residual_likelihood": "remote",
+                "residual_severity": "severe",
+            },
+        ).status_code
+        == 302
+    )
     # The IG officer cannot give the DPO's advice; the DPO can.
     assert client.post(f"{base}/fairness/dpia/advice/", {"advice": "Go ahead"}).status_code == 403
-    assert signed_in(dpo).post(f"{base}/fairness/dpia/advice/", {"advice": "Go ahead"}).status_code == 302
+    assert (
+        signed_in(dpo).post(f"{base}/fairness/dpia/advice/", {"advice": "Go ahead"}).status_code
+        == 302
+    )
     not_followed = client.post(f"{base}/fairness/dpia/response/", {"followed": "no"})
     assert not_followed.status_code == 400
     assert client.post(f"{base}/fairness/dpia/response/", {"followed": "yes"}).status_code == 302
@@ -132,7 +166,12 @@ def test_an_ig_officer_takes_an_initiative_from_description_to_a_mechanism(
     refused = client.post(f"{base}/mechanism/", {"mechanism": "email"})
     assert refused.status_code == 400
     assert "Plain e-mail is not allowed for this initiative" in refused.content.decode()
-    assert client.post(f"{base}/mechanism/", {"mechanism": "shared-view", "reason": "No copies"}).status_code == 302
+    assert (
+        client.post(
+            f"{base}/mechanism/", {"mechanism": "shared-view", "reason": "No copies"}
+        ).status_code
+        == 302
+    )
     page = client.get(f"{base}/").content.decode()
     statuses = _statuses(page)
     assert statuses["Mechanism"] == "Completed"
@@ -143,9 +182,17 @@ def test_an_ig_officer_takes_an_initiative_from_description_to_a_mechanism(
     history = client.get(f"{base}/history/").content.decode()
     assert "Mechanism chosen: Shared view without transfer" in history
     verbs = list(AuditEntry.objects.filter(initiative=initiative).values_list("verb", flat=True))
-    for verb in ["initiative.created", "initiative.assessed", "conclusion.overridden", "dpia.advised", "mechanism.chosen"]:
+    for verb in [
+        "initiative.created",
+        "initiative.assessed",
+        "conclusion.overridden",
+        "dpia.advised",
+        "mechanism.chosen",
+    ]:
         assert verb in verbs
-    assert all(AuditEntry.objects.filter(initiative=initiative).values_list("correlation_id", flat=True))
+    assert all(
+        AuditEntry.objects.filter(initiative=initiative).values_list("correlation_id", flat=True)
+    )
     assert not mail.outbox
 
 

@@ -41,7 +41,10 @@ _RULES: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     "fairness.answer": (frozenset({"ig-officer"}), frozenset()),
     "dpia.edit": (frozenset({"ig-officer"}), frozenset()),
     "dpia.advise": (frozenset({"dpo"}), frozenset()),
-    "dpia.respond-to-advice": (frozenset({"siro", "caldicott-guardian", "ig-officer"}), frozenset()),
+    "dpia.respond-to-advice": (
+        frozenset({"siro", "caldicott-guardian", "ig-officer"}),
+        frozenset(),
+    ),
     "mechanism.choose": (frozenset({"ig-officer"}), frozenset()),
 }
 ACTIONS: Final = frozenset(_RULES)

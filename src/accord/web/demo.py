@@ -16,8 +16,9 @@ from accord.apps.initiatives import selectors, services
 from accord.apps.initiatives.models import Initiative
 from accord.apps.organisations.models import Organisation
 from accord.apps.organisations.services import membership_grant, organisation_create
+from accord.core.fairness import FAVOURABLE_ANSWER
 
-PASSWORD = "accord-demo-password"  # printed by `make run`; demo data only
+PASSWORD = "accord-demo-password"  # noqa: S105 - demo data only, printed by `make run`
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 ORGANISATIONS = [
@@ -33,7 +34,13 @@ ORGANISATIONS = [
     ("Northshire Integrated Care Board", "icb", [], "ZA765432", "QNS"),
     ("Northshire Community Health NHS Trust", "nhs-trust", [], "Z7788990", "RNC"),
     ("Ashgrove Academy", "school", [], "ZB123456", ""),
-    ("Hilltown District Council", "local-authority", ["adult-social-care", "housing"], "Z1122334", ""),
+    (
+        "Hilltown District Council",
+        "local-authority",
+        ["adult-social-care", "housing"],
+        "Z1122334",
+        "",
+    ),
     ("Hilltown Community Foodbank", "charity", [], "ZB654321", ""),
     ("Riverside University Hospitals NHS Foundation Trust", "nhs-trust", [], "Z9988776", "RRV"),
     ("Riverside City Council", "local-authority", ["adult-social-care"], "Z3344556", ""),
@@ -63,11 +70,17 @@ PEOPLE = [
     Person("viewer@northshire.example", "Vera Woods", "Northshire County Council", ("viewer",)),
     Person("admin@northshire.example", "Amir Dhillon", "Northshire County Council", ("org-admin",)),
     Person("ig@police.northshire.example", "Priya Lewis", "Northshire Police", ("ig-officer",)),
-    Person("ig@hilltown.example", "Hannah Town", "Hilltown District Council", ("ig-officer", "dpo")),
-    Person("help@foodbank.example", "Frank Bell", "Hilltown Community Foodbank", ("ig-officer", "siro")),
+    Person(
+        "ig@hilltown.example", "Hannah Town", "Hilltown District Council", ("ig-officer", "dpo")
+    ),
+    Person(
+        "help@foodbank.example", "Frank Bell", "Hilltown Community Foodbank", ("ig-officer", "siro")
+    ),
     Person("ig@riverside.example", "Ruth Side", "Riverside City Council", ("ig-officer",)),
     Person("ig@westmoor.example", "Wes Moor", "Westmoor District Council", ("ig-officer",)),
-    Person("site-admin@accord.example", "Sam Admin", "Westmoor District Council", (), site_admin=True),
+    Person(
+        "site-admin@accord.example", "Sam Admin", "Westmoor District Council", (), site_admin=True
+    ),
 ]
 
 
@@ -133,7 +146,7 @@ def demo_load(*, today: dt.date) -> None:
             actor=ig,
             initiative=attendance,
             question_id=question_id,
-            answer=services.fairness.FAVOURABLE_ANSWER.get(question_id, ""),
+            answer=FAVOURABLE_ANSWER.get(question_id, ""),
             explanation="Agreed at the attendance working group: see its minutes.",
         )
     services.dpia_screening_record(actor=ig, initiative=attendance, needed=True, reason="")
@@ -178,7 +191,9 @@ def demo_load(*, today: dt.date) -> None:
 
     # 4. Another council's initiative with a charity: Northshire cannot see it.
     hilltown = people["ig@hilltown.example"]
-    foodbank = _import(hilltown, organisations["Hilltown District Council"], "charity-adult-at-risk.yaml")
+    foodbank = _import(
+        hilltown, organisations["Hilltown District Council"], "charity-adult-at-risk.yaml"
+    )
     services.initiative_assess(actor=hilltown, initiative=foodbank, today=today)
 
     # 5. An unrelated council's draft, seen only by its own people.

@@ -31,7 +31,10 @@ class SessionLimitsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             signed_in_at = request.session.get(SIGNED_IN_AT)
-            if signed_in_at is None or time.time() - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS:
+            if (
+                signed_in_at is None
+                or time.time() - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS
+            ):
                 logout(request)
                 return redirect(f"{reverse('accounts:sign-in')}?expired=1")
         return self.get_response(request)
@@ -50,13 +53,13 @@ class MfaRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
         ):
             from django_otp import user_has_device
 
             if user_has_device(user):
                 return redirect("accounts:mfa-verify")
-            if user_requires_mfa(user=user):  # type: ignore[arg-type]
+            if user_requires_mfa(user=user):
                 return redirect("accounts:mfa-setup")
         return self.get_response(request)

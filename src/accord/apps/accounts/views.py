@@ -48,7 +48,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
-            request, email=form.cleaned_data["email"].lower(), password=form.cleaned_data["password"]
+            request,
+            email=form.cleaned_data["email"].lower(),
+            password=form.cleaned_data["password"],
         )
         if isinstance(user, User):
             account_sign_in(request=request, user=user)

@@ -21,7 +21,7 @@ class StartForm(forms.Form):
         max_length=300,
         error_messages={"required": "Enter a title for the initiative"},
     )
-    lead = forms.ModelChoiceField(
+    lead: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Which organisation leads it?",
         queryset=None,
         widget=forms.RadioSelect,
@@ -103,7 +103,7 @@ class SubjectsForm(forms.Form):
 
 
 class PartyForm(forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="Organisation",
         queryset=None,
         empty_label="Choose an organisation",
@@ -136,7 +136,7 @@ class DataItemForm(forms.Form):
         choices=[("", "Choose a category"), *_choices(codes.DATA_CATEGORIES)],
         error_messages={"required": "Choose the category of data"},
     )
-    fields = forms.CharField(
+    field_names = forms.CharField(
         label="Fields",
         help_text="The items shared in this category, one per line (for example: name, date of birth)",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -144,8 +144,8 @@ class DataItemForm(forms.Form):
         max_length=3000,
     )
 
-    def clean_fields(self) -> list[str]:
-        text: str = self.cleaned_data["fields"]
+    def clean_field_names(self) -> list[str]:
+        text: str = self.cleaned_data["field_names"]
         items = [line.strip() for part in text.splitlines() for line in part.split(",")]
         return [item for item in items if item]
 

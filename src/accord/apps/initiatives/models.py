@@ -127,7 +127,9 @@ class ConclusionDecision(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "key"], name="one_decision_per_conclusion")
+            models.UniqueConstraint(
+                fields=["assessment", "key"], name="one_decision_per_conclusion"
+            )
         ]
 
     def __str__(self) -> str:

@@ -26,16 +26,16 @@ if TYPE_CHECKING:
 
 def initiatives_visible_to(*, user: User) -> QuerySet[Initiative]:
     return Initiative.objects.filter(
-        pk__in=Initiative.objects.filter(
-            parties__organisation__memberships__user=user
-        ).values("pk")
+        pk__in=Initiative.objects.filter(parties__organisation__memberships__user=user).values("pk")
     )
 
 
 def initiative_list(*, user: User, search: str = "") -> QuerySet[Initiative]:
     initiatives = initiatives_visible_to(user=user).select_related("lead")
     if search:
-        initiatives = initiatives.filter(Q(title__icontains=search) | Q(lead__name__icontains=search))
+        initiatives = initiatives.filter(
+            Q(title__icontains=search) | Q(lead__name__icontains=search)
+        )
     return initiatives.order_by("-updated_at")
 
 
@@ -64,7 +64,11 @@ def standing_of(*, user: User, initiative: Initiative) -> Standing:
     party_roles: set[str] = set()
     for organisation_id in party_ids - {initiative.lead_id}:
         party_roles |= roles.get(organisation_id, frozenset())
-    lead_roles = roles.get(initiative.lead_id, frozenset()) if initiative.lead_id in party_ids else frozenset()
+    lead_roles = (
+        roles.get(initiative.lead_id, frozenset())
+        if initiative.lead_id in party_ids
+        else frozenset()
+    )
     return Standing(frozenset(lead_roles), frozenset(party_roles))
 
 
@@ -117,9 +121,7 @@ def journey(*, initiative: Initiative) -> tuple[Task, ...]:
         assessment.description_hash == initiative.description_hash()
     )
     conclusions = assessment_conclusions(assessment=assessment) if assessment else ()
-    decided = (
-        set(assessment.decisions.values_list("key", flat=True)) if assessment else set[str]()
-    )
+    decided = set(assessment.decisions.values_list("key", flat=True)) if assessment else set[str]()
     questions = fairness_questions(assessment=assessment) if assessment else []
     answers = fairness_answers(initiative=initiative)
     question_ids = [str(q["id"]) for q in questions]

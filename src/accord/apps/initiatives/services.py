@@ -570,9 +570,7 @@ class MechanismNotAllowed(ValidationError):
     pass
 
 
-def mechanism_choose(
-    *, actor: User, initiative: Initiative, mechanism: str, reason: str
-) -> None:
+def mechanism_choose(*, actor: User, initiative: Initiative, mechanism: str, reason: str) -> None:
     _require(actor, initiative, "mechanism.choose")
     assessment = current_assessment(initiative=initiative)
     if assessment is None:
@@ -601,10 +599,7 @@ def mechanism_choose(
         )
 
 
-def data_items_set(
-    *, actor: User, initiative: Initiative, items: Iterable[dict[str, Any]]
-) -> None:
+def data_items_set(*, actor: User, initiative: Initiative, items: Iterable[dict[str, Any]]) -> None:
     initiative_update(
         actor=actor, initiative=initiative, changes={"data": list(items)}, what="the data shared"
     )
-

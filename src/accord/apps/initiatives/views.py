@@ -15,10 +15,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accord.apps.accounts.models import User
 from accord.apps.audit.selectors import audit_entries_for_initiative
@@ -67,9 +67,7 @@ def _form_status(form: forms.Form) -> int:
 
 def _creatable_organisations(user: User) -> Any:
     roles = roles_by_organisation(user=user)
-    ids = [
-        pk for pk, held in roles.items() if may_in_organisation("initiative.create", roles=held)
-    ]
+    ids = [pk for pk, held in roles.items() if may_in_organisation("initiative.create", roles=held)]
     return Organisation.objects.filter(pk__in=ids).order_by("name")
 
 
@@ -101,7 +99,12 @@ def initiative_start(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     organisations = _creatable_organisations(user)
     if not organisations.exists():
-        return render(request, "403.html", {"reason": "Only an IG officer can start an initiative"}, status=403)
+        return render(
+            request,
+            "403.html",
+            {"reason": "Only an IG officer can start an initiative"},
+            status=403,
+        )
     form = f.StartForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         initiative = services.initiative_create(
@@ -118,12 +121,17 @@ def initiative_import(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     organisations = _creatable_organisations(user)
     if not organisations.exists():
-        return render(request, "403.html", {"reason": "Only an IG officer can import an initiative"}, status=403)
+        return render(
+            request,
+            "403.html",
+            {"reason": "Only an IG officer can import an initiative"},
+            status=403,
+        )
     form = f.ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = request.FILES["file"]
-        filename = upload.name or "initiative"
+        filename = getattr(upload, "name", None) or "initiative"
         try:
             initiative, notes = services.initiative_import(
                 actor=user,
@@ -213,8 +221,10 @@ def _content_form_view(
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            return redirect("initiatives:check", pk=pk) if "from_check" in request.GET else redirect(
-                "initiatives:describe", pk=pk
+            return (
+                redirect("initiatives:check", pk=pk)
+                if "from_check" in request.GET
+                else redirect("initiatives:describe", pk=pk)
             )
     return _page(request, template, initiative, status=_form_status(form), form=form)
 
@@ -342,10 +352,11 @@ def parties(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
     user = _user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     party = get_object_or_404(initiative.parties, pk=party_pk)
     try:
         services.party_remove(actor=user, initiative=initiative, party=party)
@@ -375,9 +386,12 @@ def data_items(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             category = form.cleaned_data["category"]
             if any(item.get("category") == category for item in items):
-                form.add_error("category", f"{codes.label(category)} is already listed: remove it first to change its fields")
+                form.add_error(
+                    "category",
+                    f"{codes.label(category)} is already listed: remove it first to change its fields",
+                )
             else:
-                items.append({"category": category, "fields": form.cleaned_data["fields"]})
+                items.append({"category": category, "fields": form.cleaned_data["field_names"]})
                 services.data_items_set(actor=user, initiative=initiative, items=items)
                 return redirect("initiatives:data", pk=pk)
     return _page(
@@ -477,7 +491,12 @@ def conclusion(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         else:
             return redirect("initiatives:legal-basis", pk=pk)
     return _page(
-        request, "conclusion.html", initiative, status=_form_status(form), form=form, conclusion=found
+        request,
+        "conclusion.html",
+        initiative,
+        status=_form_status(form),
+        form=form,
+        conclusion=found,
     )
 
 
@@ -617,10 +636,12 @@ def dpia_risk_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def dpia_risk_remove(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
     user = _user(request)
+    # Visibility first, so that an outsider gets 404 whatever the method.
     initiative = selectors.initiative_get(user=user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     risk = get_object_or_404(DpiaRisk, pk=risk_pk, dpia__initiative=initiative)
     services.dpia_risk_remove(actor=user, initiative=initiative, risk=risk)
     return redirect("initiatives:fairness", pk=pk)

@@ -6,47 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('initiatives', '0001_initial'),
-        ('organisations', '0001_initial'),
+        ("initiatives", "0001_initial"),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('sequence', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("sequence", models.BigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.BigIntegerField(unique=True)),
-                ('at', models.DateTimeField()),
-                ('actor_label', models.CharField(max_length=300)),
-                ('verb', models.CharField(max_length=100)),
-                ('object_type', models.CharField(max_length=50)),
-                ('object_id', models.CharField(max_length=50)),
-                ('summary', models.CharField(max_length=500)),
-                ('data', models.JSONField(default=dict)),
-                ('correlation_id', models.CharField(blank=True, max_length=64)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('initiative', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_entries', to='initiatives.initiative')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.BigIntegerField(unique=True)),
+                ("at", models.DateTimeField()),
+                ("actor_label", models.CharField(max_length=300)),
+                ("verb", models.CharField(max_length=100)),
+                ("object_type", models.CharField(max_length=50)),
+                ("object_id", models.CharField(max_length=50)),
+                ("summary", models.CharField(max_length=500)),
+                ("data", models.JSONField(default=dict)),
+                ("correlation_id", models.CharField(blank=True, max_length=64)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_entries",
+                        to="initiatives.initiative",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['sequence'],
-                'indexes': [models.Index(fields=['initiative', 'sequence'], name='audit_audit_initiat_412f32_idx')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["sequence"],
+                "indexes": [
+                    models.Index(
+                        fields=["initiative", "sequence"], name="audit_audit_initiat_412f32_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -6,140 +6,346 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dpia',
+            name="Dpia",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('needed', models.BooleanField(null=True)),
-                ('screening_reason', models.TextField(blank=True)),
-                ('dpo_advice', models.TextField(blank=True)),
-                ('dpo_advised_at', models.DateTimeField(blank=True, null=True)),
-                ('advice_followed', models.BooleanField(null=True)),
-                ('advice_response', models.TextField(blank=True)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('dpo_advised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('responded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('screened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("needed", models.BooleanField(null=True)),
+                ("screening_reason", models.TextField(blank=True)),
+                ("dpo_advice", models.TextField(blank=True)),
+                ("dpo_advised_at", models.DateTimeField(blank=True, null=True)),
+                ("advice_followed", models.BooleanField(null=True)),
+                ("advice_response", models.TextField(blank=True)),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dpo_advised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "responded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "screened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DpiaRisk',
+            name="DpiaRisk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField()),
-                ('likelihood', models.CharField(choices=[('remote', 'Remote'), ('possible', 'Possible'), ('probable', 'Probable')], max_length=10)),
-                ('severity', models.CharField(choices=[('minimal', 'Minimal'), ('significant', 'Significant'), ('severe', 'Severe')], max_length=12)),
-                ('measures', models.TextField()),
-                ('residual_likelihood', models.CharField(choices=[('remote', 'Remote'), ('possible', 'Possible'), ('probable', 'Probable')], max_length=10)),
-                ('residual_severity', models.CharField(choices=[('minimal', 'Minimal'), ('significant', 'Significant'), ('severe', 'Severe')], max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dpia', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='initiatives.dpia')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField()),
+                (
+                    "likelihood",
+                    models.CharField(
+                        choices=[
+                            ("remote", "Remote"),
+                            ("possible", "Possible"),
+                            ("probable", "Probable"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("minimal", "Minimal"),
+                            ("significant", "Significant"),
+                            ("severe", "Severe"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("measures", models.TextField()),
+                (
+                    "residual_likelihood",
+                    models.CharField(
+                        choices=[
+                            ("remote", "Remote"),
+                            ("possible", "Possible"),
+                            ("probable", "Probable"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "residual_severity",
+                    models.CharField(
+                        choices=[
+                            ("minimal", "Minimal"),
+                            ("significant", "Significant"),
+                            ("severe", "Severe"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dpia",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risks",
+                        to="initiatives.dpia",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Initiative',
+            name="Initiative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('content', models.JSONField(default=dict)),
-                ('description_confirmed', models.BooleanField(default=False)),
-                ('mechanism', models.CharField(blank=True, max_length=40)),
-                ('mechanism_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_initiatives', to='organisations.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("content", models.JSONField(default=dict)),
+                ("description_confirmed", models.BooleanField(default=False)),
+                ("mechanism", models.CharField(blank=True, max_length=40)),
+                ("mechanism_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_initiatives",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='FairnessAnswer',
+            name="FairnessAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question_id', models.CharField(max_length=100)),
-                ('answer', models.CharField(blank=True, max_length=3)),
-                ('explanation', models.TextField()),
-                ('answered_at', models.DateTimeField(auto_now=True)),
-                ('answered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('initiative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fairness_answers', to='initiatives.initiative')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question_id", models.CharField(max_length=100)),
+                ("answer", models.CharField(blank=True, max_length=3)),
+                ("explanation", models.TextField()),
+                ("answered_at", models.DateTimeField(auto_now=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fairness_answers",
+                        to="initiatives.initiative",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='dpia',
-            name='initiative',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='dpia', to='initiatives.initiative'),
+            model_name="dpia",
+            name="initiative",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="dpia",
+                to="initiatives.initiative",
+            ),
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assessed_on', models.DateField()),
-                ('law_version', models.CharField(max_length=40)),
-                ('description_hash', models.CharField(max_length=64)),
-                ('initiative_snapshot', models.JSONField()),
-                ('result', models.JSONField()),
-                ('verdict', models.CharField(max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('initiative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='initiatives.initiative')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("assessed_on", models.DateField()),
+                ("law_version", models.CharField(max_length=40)),
+                ("description_hash", models.CharField(max_length=64)),
+                ("initiative_snapshot", models.JSONField()),
+                ("result", models.JSONField()),
+                ("verdict", models.CharField(max_length=10)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="initiatives.initiative",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'get_latest_by': 'id',
+                "ordering": ["-id"],
+                "get_latest_by": "id",
             },
         ),
         migrations.CreateModel(
-            name='InitiativeParty',
+            name="InitiativeParty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('discloses', 'Discloses'), ('receives', 'Receives'), ('both', 'Both')], max_length=20)),
-                ('functions', models.JSONField(blank=True, default=list)),
-                ('initiative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='initiatives.initiative')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='party_to', to='organisations.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("discloses", "Discloses"),
+                            ("receives", "Receives"),
+                            ("both", "Both"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("functions", models.JSONField(blank=True, default=list)),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="initiatives.initiative",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="party_to",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ConclusionDecision',
+            name="ConclusionDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('decision', models.CharField(choices=[('accepted', 'Accepted'), ('overridden', 'Overridden')], max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(auto_now=True)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='initiatives.assessment')),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("accepted", "Accepted"), ("overridden", "Overridden")],
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="initiatives.assessment",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('assessment', 'key'), name='one_decision_per_conclusion')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("assessment", "key"), name="one_decision_per_conclusion"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='initiative',
-            index=models.Index(fields=['-updated_at'], name='initiatives_updated_302755_idx'),
+            model_name="initiative",
+            index=models.Index(fields=["-updated_at"], name="initiatives_updated_302755_idx"),
         ),
         migrations.AddConstraint(
-            model_name='fairnessanswer',
-            constraint=models.UniqueConstraint(fields=('initiative', 'question_id'), name='one_answer_per_question'),
+            model_name="fairnessanswer",
+            constraint=models.UniqueConstraint(
+                fields=("initiative", "question_id"), name="one_answer_per_question"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='initiativeparty',
-            constraint=models.UniqueConstraint(fields=('initiative', 'organisation'), name='organisation_is_party_once'),
+            model_name="initiativeparty",
+            constraint=models.UniqueConstraint(
+                fields=("initiative", "organisation"), name="organisation_is_party_once"
+            ),
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,32 +15,127 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('type', models.CharField(choices=[('local-authority', 'Local authority'), ('police', 'Police'), ('nhs-trust', 'NHS trust'), ('icb', 'Integrated Care Board (ICB)'), ('gp-practice', 'GP practice'), ('nhs-national-body', 'NHS national body'), ('school', 'School'), ('further-education', 'Further education college'), ('fire-and-rescue', 'Fire and rescue'), ('probation', 'Probation'), ('youth-offending-team', 'Youth offending team'), ('housing-provider', 'Housing provider'), ('charity', 'Charity'), ('government-department', 'Government department'), ('private-company', 'Private company'), ('other-public-body', 'Other public body')], max_length=40)),
-                ('functions', models.JSONField(blank=True, default=list)),
-                ('ico_registration', models.CharField(blank=True, max_length=12, validators=[django.core.validators.RegexValidator('^(Z|ZA|ZB)[0-9]{6,7}$|^[0-9]{8}$', 'An ICO registration number looks like Z1234567, ZA123456 or ZB123456')], verbose_name='ICO registration number')),
-                ('ods_code', models.CharField(blank=True, help_text='NHS bodies only', max_length=6, validators=[django.core.validators.RegexValidator('^[A-Z0-9]{3,6}$', 'An ODS code is 3 to 6 capital letters or digits')], verbose_name='ODS code')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("local-authority", "Local authority"),
+                            ("police", "Police"),
+                            ("nhs-trust", "NHS trust"),
+                            ("icb", "Integrated Care Board (ICB)"),
+                            ("gp-practice", "GP practice"),
+                            ("nhs-national-body", "NHS national body"),
+                            ("school", "School"),
+                            ("further-education", "Further education college"),
+                            ("fire-and-rescue", "Fire and rescue"),
+                            ("probation", "Probation"),
+                            ("youth-offending-team", "Youth offending team"),
+                            ("housing-provider", "Housing provider"),
+                            ("charity", "Charity"),
+                            ("government-department", "Government department"),
+                            ("private-company", "Private company"),
+                            ("other-public-body", "Other public body"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("functions", models.JSONField(blank=True, default=list)),
+                (
+                    "ico_registration",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^(Z|ZA|ZB)[0-9]{6,7}$|^[0-9]{8}$",
+                                "An ICO registration number looks like Z1234567, ZA123456 or ZB123456",
+                            )
+                        ],
+                        verbose_name="ICO registration number",
+                    ),
+                ),
+                (
+                    "ods_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="NHS bodies only",
+                        max_length=6,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9]{3,6}$", "An ODS code is 3 to 6 capital letters or digits"
+                            )
+                        ],
+                        verbose_name="ODS code",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('ig-officer', 'IG officer'), ('dpo', 'Data Protection Officer'), ('siro', 'Senior Information Risk Owner (SIRO)'), ('caldicott-guardian', 'Caldicott Guardian'), ('viewer', 'Viewer'), ('org-admin', 'Organisation administrator')], max_length=30)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='organisations.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("ig-officer", "IG officer"),
+                            ("dpo", "Data Protection Officer"),
+                            ("siro", "Senior Information Risk Owner (SIRO)"),
+                            ("caldicott-guardian", "Caldicott Guardian"),
+                            ("viewer", "Viewer"),
+                            ("org-admin", "Organisation administrator"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'role'], name='organisatio_organis_ce72ef_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'organisation', 'role'), name='one_role_once_per_organisation')],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "role"], name="organisatio_organis_ce72ef_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "organisation", "role"),
+                        name="one_role_once_per_organisation",
+                    )
+                ],
             },
         ),
     ]
