@@ -163,3 +163,45 @@ def test_organisation_pages_are_for_members_and_admins_manage_people(
     assert sorted(new.memberships.values_list("role", flat=True)) == ["dpo", "viewer"]
     assert len(mail.outbox) == 1
     assert "/account/password/reset/" in mail.outbox[0].body
+
+
+def test_site_administrators_manage_organisations_with_mfa_and_every_change_is_audited(
+    make_person: Callable[..., User],
+) -> None:
+    from accord.apps.audit.models import AuditEntry
+
+    admin = make_person()
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = signed_in(admin, mfa=True)
+    response = client.post(
+        "/site-admin/organisations/organisation/add/",
+        {
+            "name": "Southmoor NHS Trust",
+            "type": "nhs-trust",
+            "functions": "[]",
+            "ico_registration": "Z1234567",
+            "ods_code": "RSM",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organisation = Organisation.objects.get(name="Southmoor NHS Trust")
+    entry = AuditEntry.objects.get(verb="organisation.created-by-site-admin")
+    assert entry.actor == admin
+    assert entry.organisation == organisation
+    bad = client.post(
+        "/site-admin/organisations/organisation/add/",
+        {
+            "name": "A school",
+            "type": "school",
+            "functions": "[]",
+            "ods_code": "ABC",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert "Only NHS bodies have an ODS code" in bad.content.decode()
+    # The admin is not reachable without a second factor.
+    assert signed_in(make_person(), mfa=False).get("/site-admin/").status_code == 302

@@ -104,7 +104,11 @@ def demo_load(*, today: dt.date) -> None:
     people: dict[str, User] = {}
     for person in PEOPLE:
         user = User.objects.create_user(
-            person.email, PASSWORD, full_name=person.name, is_staff=person.site_admin
+            person.email,
+            PASSWORD,
+            full_name=person.name,
+            is_staff=person.site_admin,
+            is_superuser=person.site_admin,
         )
         people[person.email] = user
         for role in person.roles:

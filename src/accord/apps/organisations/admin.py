@@ -3,6 +3,7 @@ an organisation's drafts are seen only by its own people."""
 
 from django.contrib import admin
 
+from accord.apps.audit.admin import AuditedAdmin
 from accord.apps.organisations.models import Membership, Organisation
 
 
@@ -13,7 +14,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "type", "ico_registration", "ods_code"]
     list_filter = ["type"]
     search_fields = ["name", "ico_registration", "ods_code"]

@@ -35,6 +35,17 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.ods_code and not self.is_nhs:
+            raise ValidationError({"ods_code": "Only NHS bodies have an ODS code"})
+        if self.functions and self.type != "local-authority":
+            raise ValidationError({"functions": "Only a local authority has functions here"})
+        unknown = set(self.functions) - set(codes.LOCAL_AUTHORITY_FUNCTIONS)
+        if unknown:
+            raise ValidationError({"functions": f"Unknown functions: {', '.join(sorted(unknown))}"})
+
     @property
     def is_nhs(self) -> bool:
         return self.type in codes.HEALTH_AND_CARE_TYPES

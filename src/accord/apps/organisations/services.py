@@ -36,13 +36,15 @@ def organisation_create(
     if actor is not None and not actor.is_site_admin:
         raise PermissionDenied("Only a site administrator can add an organisation")
     with transaction.atomic():
-        organisation = Organisation.objects.create(
+        organisation = Organisation(
             name=name,
             type=type,
             functions=list(functions),
             ico_registration=ico_registration,
             ods_code=ods_code,
         )
+        organisation.full_clean()
+        organisation.save()
         audit_record(
             actor=actor,
             verb="organisation.created",
