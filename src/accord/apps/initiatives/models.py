@@ -46,7 +46,8 @@ class Initiative(models.Model):
         """The initiative in the file format (format 1), ready to check, assess or export."""
         data: dict[str, Any] = {"format": 1, "title": self.title}
         data.update(self.content)
-        data["parties"] = [party.format_data() for party in self.parties.all()]
+        parties = self.parties.select_related("organisation")
+        data["parties"] = [party.format_data() for party in parties]
         if self.mechanism:
             data["mechanism"] = self.mechanism
         return data
