@@ -151,6 +151,8 @@ class DataItemForm(forms.Form):
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+LIKELIHOOD_CHOICES = [(value, value.capitalize()) for value in LIKELIHOODS]
+SEVERITY_CHOICES = [(value, value.capitalize()) for value in SEVERITIES]
 
 
 class HandlingForm(forms.Form):
@@ -258,13 +260,13 @@ class RiskForm(forms.Form):
     )
     likelihood = forms.ChoiceField(
         label="Likelihood of harm",
-        choices=[(v, v.capitalize()) for v in LIKELIHOODS],
+        choices=LIKELIHOOD_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how likely the harm is"},
     )
     severity = forms.ChoiceField(
         label="Severity of harm",
-        choices=[(v, v.capitalize()) for v in SEVERITIES],
+        choices=SEVERITY_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how severe the harm would be"},
     )
@@ -276,13 +278,13 @@ class RiskForm(forms.Form):
     )
     residual_likelihood = forms.ChoiceField(
         label="Likelihood after the measures",
-        choices=[(v, v.capitalize()) for v in LIKELIHOODS],
+        choices=LIKELIHOOD_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how likely the harm is after the measures"},
     )
     residual_severity = forms.ChoiceField(
         label="Severity after the measures",
-        choices=[(v, v.capitalize()) for v in SEVERITIES],
+        choices=SEVERITY_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how severe the harm would be after the measures"},
     )

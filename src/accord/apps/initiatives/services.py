@@ -68,6 +68,27 @@ def _require(actor: User, initiative: Initiative, action: str) -> None:
         raise PermissionDenied(f"You cannot do this ({action}) on this initiative")
 
 
+def _audit(
+    actor: User,
+    initiative: Initiative,
+    *,
+    verb: str,
+    target: Any,
+    summary: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The audit entry for a change to an initiative, filed under the initiative and its lead."""
+    audit_record(
+        actor=actor,
+        verb=verb,
+        target=target,
+        organisation=initiative.lead,
+        initiative=initiative,
+        summary=summary,
+        data=data,
+    )
+
+
 def _touch(initiative: Initiative, **fields: Any) -> None:
     """Save changed description fields; any change needs confirming again."""
     for name, value in fields.items():
@@ -203,12 +224,11 @@ def initiative_update(
         title = changes.pop("title", initiative.title)
         content.update(changes)
         _touch(initiative, title=title, content=content)
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="initiative.described",
             target=initiative,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"Changed {what}",
             data={"fields": fields},
         )
@@ -237,12 +257,11 @@ def party_add(
             initiative=initiative, organisation=organisation, role=role, functions=functions
         )
         _touch(initiative)
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="initiative.party-added",
             target=party,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"{organisation.name} added as a party ({codes.label(role).lower()})",
         )
     return party
@@ -256,12 +275,11 @@ def party_remove(*, actor: User, initiative: Initiative, party: InitiativeParty)
         name = party.organisation.name
         party.delete()
         _touch(initiative)
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="initiative.party-removed",
             target=initiative,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"{name} removed as a party",
         )
 
@@ -276,12 +294,11 @@ def party_change_role(
         party.role = role
         party.save(update_fields=["role"])
         _touch(initiative)
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="initiative.party-changed",
             target=party,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"{party.organisation.name} now {codes.label(role).lower()}",
         )
 
@@ -303,12 +320,11 @@ def initiative_confirm_description(*, actor: User, initiative: Initiative) -> No
     with transaction.atomic():
         initiative.description_confirmed = True
         initiative.save(update_fields=["description_confirmed", "updated_at"])
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="initiative.description-confirmed",
             target=initiative,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary="Description confirmed as complete",
         )
 
@@ -339,12 +355,11 @@ def initiative_assess(
             verdict=result["verdict"],
             created_by=actor,
         )
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="initiative.assessed",
             target=assessment,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"Legal basis assessed: verdict {result['verdict']}",
             data={"law_version": result["law_version"], "assessed_on": on.isoformat()},
         )
@@ -383,12 +398,11 @@ def conclusion_decide(
             key=key,
             defaults={"decision": decision, "reason": reason, "decided_by": actor},
         )
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb=f"conclusion.{decision}",
             target=record,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"{decision.capitalize()}: {conclusions[key].statement}",
             data={"key": key, "reason": reason, "assessment": assessment.pk},
         )
@@ -422,12 +436,11 @@ def fairness_answer(
             question_id=question_id,
             defaults={"answer": answer, "explanation": explanation, "answered_by": actor},
         )
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="fairness.answered",
             target=record,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"Answered “{questions[question_id]['question']}”"
             + (f": {answer}" if answer else ""),
             data={"question": question_id, "answer": answer, "explanation": explanation},
@@ -465,12 +478,11 @@ def dpia_screening_record(
         dpia = _dpia(initiative)
         dpia.needed, dpia.screening_reason, dpia.screened_by = needed, reason, actor
         dpia.save()
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="dpia.screened",
             target=dpia,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary="DPIA needed" if needed else "DPIA not needed",
             data={"needed": needed, "reason": reason},
         )
@@ -486,12 +498,11 @@ def dpia_risk_add(*, actor: User, initiative: Initiative, fields: dict[str, str]
         risk = DpiaRisk(dpia=dpia, **fields)
         risk.full_clean()
         risk.save()
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="dpia.risk-added",
             target=risk,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"Risk added ({risk.level}, residual {risk.residual_level}): "
             f"{risk.description[:120]}",
             data=dict(fields),
@@ -503,12 +514,11 @@ def dpia_risk_remove(*, actor: User, initiative: Initiative, risk: DpiaRisk) -> 
     _require(actor, initiative, "dpia.edit")
     with transaction.atomic():
         description = risk.description
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="dpia.risk-removed",
             target=risk,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"Risk removed: {description[:120]}",
         )
         risk.delete()
@@ -526,12 +536,11 @@ def dpia_advice_record(*, actor: User, initiative: Initiative, advice: str) -> D
         # New advice needs a new response.
         dpia.advice_followed, dpia.advice_response, dpia.responded_by = None, "", None
         dpia.save()
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="dpia.advised",
             target=dpia,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary="DPO's advice recorded",
             data={"advice": advice},
         )
@@ -554,12 +563,11 @@ def dpia_advice_respond(
         dpia.advice_followed, dpia.advice_response = followed, reason
         dpia.responded_by, dpia.responded_at = actor, timezone.now()
         dpia.save()
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="dpia.advice-followed" if followed else "dpia.advice-overruled",
             target=dpia,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary="DPO's advice followed" if followed else "DPO's advice not followed",
             data={"reason": reason},
         )
@@ -588,12 +596,11 @@ def mechanism_choose(*, actor: User, initiative: Initiative, mechanism: str, rea
     with transaction.atomic():
         initiative.mechanism, initiative.mechanism_reason = mechanism, reason.strip()
         initiative.save(update_fields=["mechanism", "mechanism_reason", "updated_at"])
-        audit_record(
-            actor=actor,
+        _audit(
+            actor,
+            initiative,
             verb="mechanism.chosen",
             target=initiative,
-            organisation=initiative.lead,
-            initiative=initiative,
             summary=f"Mechanism chosen: {codes.label(mechanism)} ({finding['status']})",
             data={"mechanism": mechanism, "status": finding["status"], "reason": reason},
         )

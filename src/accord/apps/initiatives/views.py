@@ -7,6 +7,7 @@ the change. Views only read through selectors and change through services.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -45,6 +46,18 @@ def _apply_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def _submitted(request: HttpRequest, form: forms.Form, change: Callable[[], object]) -> bool:
+    """On a valid POST, make the change; a refusal from the service becomes form errors."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        change()
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return False
+    return True
 
 
 def _page(
@@ -210,22 +223,21 @@ def _content_form_view(
     user = _user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     form = form_class(request.POST or None, initial=initial(initiative))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.initiative_update(
-                actor=user,
-                initiative=initiative,
-                changes=to_changes(form.cleaned_data),
-                what=what,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return (
-                redirect("initiatives:check", pk=pk)
-                if "from_check" in request.GET
-                else redirect("initiatives:describe", pk=pk)
-            )
+    if _submitted(
+        request,
+        form,
+        lambda: services.initiative_update(
+            actor=user,
+            initiative=initiative,
+            changes=to_changes(form.cleaned_data),
+            what=what,
+        ),
+    ):
+        return (
+            redirect("initiatives:check", pk=pk)
+            if "from_check" in request.GET
+            else redirect("initiatives:describe", pk=pk)
+        )
     return _page(request, template, initiative, status=_form_status(form), form=form)
 
 
@@ -327,20 +339,19 @@ def parties(request: HttpRequest, pk: int) -> HttpResponse:
     form = f.PartyForm(
         request.POST or None, organisations=Organisation.objects.exclude(pk__in=existing)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.party_add(
-                actor=user,
-                initiative=initiative,
-                organisation=form.cleaned_data["organisation"],
-                role=form.cleaned_data["role"],
-                functions=form.cleaned_data["functions"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['organisation'].name} added")
-            return redirect("initiatives:parties", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.party_add(
+            actor=user,
+            initiative=initiative,
+            organisation=form.cleaned_data["organisation"],
+            role=form.cleaned_data["role"],
+            functions=form.cleaned_data["functions"],
+        ),
+    ):
+        messages.success(request, f"{form.cleaned_data['organisation'].name} added")
+        return redirect("initiatives:parties", pk=pk)
     return _page(
         request,
         "parties.html",
@@ -477,19 +488,18 @@ def conclusion(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         request.POST or None,
         initial={"decision": existing.decision, "reason": existing.reason} if existing else None,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.conclusion_decide(
-                actor=user,
-                assessment=assessment,
-                key=key,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return redirect("initiatives:legal-basis", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.conclusion_decide(
+            actor=user,
+            assessment=assessment,
+            key=key,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        ),
+    ):
+        return redirect("initiatives:legal-basis", pk=pk)
     return _page(
         request,
         "conclusion.html",
@@ -561,19 +571,18 @@ def fairness_question(request: HttpRequest, pk: int, question_id: str) -> HttpRe
     yes_no = fairness.has_yes_no_answer(question_id)
     if not yes_no:
         del form.fields["answer"]
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.fairness_answer(
-                actor=user,
-                initiative=initiative,
-                question_id=question_id,
-                answer=form.cleaned_data.get("answer", ""),
-                explanation=form.cleaned_data["explanation"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return redirect("initiatives:fairness", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.fairness_answer(
+            actor=user,
+            initiative=initiative,
+            question_id=question_id,
+            answer=form.cleaned_data.get("answer", ""),
+            explanation=form.cleaned_data["explanation"],
+        ),
+    ):
+        return redirect("initiatives:fairness", pk=pk)
     return _page(
         request,
         "fairness_question.html",
@@ -597,18 +606,17 @@ def dpia_screening(request: HttpRequest, pk: int) -> HttpResponse:
     if dpia and dpia.needed is not None:
         initial = {"needed": _yes_no(dpia.needed), "reason": dpia.screening_reason}
     form = f.ScreeningForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dpia_screening_record(
-                actor=user,
-                initiative=initiative,
-                needed=form.cleaned_data["needed"] == "yes",
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return redirect("initiatives:fairness", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.dpia_screening_record(
+            actor=user,
+            initiative=initiative,
+            needed=form.cleaned_data["needed"] == "yes",
+            reason=form.cleaned_data["reason"],
+        ),
+    ):
+        return redirect("initiatives:fairness", pk=pk)
     return _page(
         request,
         "dpia_screening.html",
@@ -625,13 +633,12 @@ def dpia_risk_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     form = f.RiskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dpia_risk_add(actor=user, initiative=initiative, fields=form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return redirect("initiatives:fairness", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.dpia_risk_add(actor=user, initiative=initiative, fields=form.cleaned_data),
+    ):
+        return redirect("initiatives:fairness", pk=pk)
     return _page(request, "dpia_risk.html", initiative, status=_form_status(form), form=form)
 
 
@@ -655,15 +662,14 @@ def dpia_advice(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = selectors.initiative_get(user=user, pk=pk)
     dpia = selectors.dpia_of(initiative=initiative)
     form = f.AdviceForm(request.POST or None, initial={"advice": dpia.dpo_advice} if dpia else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dpia_advice_record(
-                actor=user, initiative=initiative, advice=form.cleaned_data["advice"]
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return redirect("initiatives:fairness", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.dpia_advice_record(
+            actor=user, initiative=initiative, advice=form.cleaned_data["advice"]
+        ),
+    ):
+        return redirect("initiatives:fairness", pk=pk)
     return _page(request, "dpia_advice.html", initiative, status=_form_status(form), form=form)
 
 
@@ -675,18 +681,17 @@ def dpia_response(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = selectors.initiative_get(user=user, pk=pk)
     dpia = selectors.dpia_of(initiative=initiative)
     form = f.AdviceResponseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.dpia_advice_respond(
-                actor=user,
-                initiative=initiative,
-                followed=form.cleaned_data["followed"] == "yes",
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            return redirect("initiatives:fairness", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.dpia_advice_respond(
+            actor=user,
+            initiative=initiative,
+            followed=form.cleaned_data["followed"] == "yes",
+            reason=form.cleaned_data["reason"],
+        ),
+    ):
+        return redirect("initiatives:fairness", pk=pk)
     return _page(
         request, "dpia_response.html", initiative, status=_form_status(form), form=form, dpia=dpia
     )
@@ -708,19 +713,18 @@ def mechanism(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"mechanism": initiative.mechanism, "reason": initiative.mechanism_reason},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.mechanism_choose(
-                actor=user,
-                initiative=initiative,
-                mechanism=form.cleaned_data["mechanism"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, f"{codes.label(form.cleaned_data['mechanism'])} chosen")
-            return redirect("initiatives:summary", pk=pk)
+    if _submitted(
+        request,
+        form,
+        lambda: services.mechanism_choose(
+            actor=user,
+            initiative=initiative,
+            mechanism=form.cleaned_data["mechanism"],
+            reason=form.cleaned_data["reason"],
+        ),
+    ):
+        messages.success(request, f"{codes.label(form.cleaned_data['mechanism'])} chosen")
+        return redirect("initiatives:summary", pk=pk)
     return _page(
         request,
         "mechanism.html",
