@@ -223,3 +223,24 @@ def test_changing_the_description_makes_the_assessment_stale(
     page = client.get(f"{base}/").content.decode()
     assert "The description has changed since the assessment" in page
     assert _statuses(page)["Fairness"] == "Cannot start yet"
+
+
+def test_the_law_of_another_day_can_be_chosen_and_is_validated(
+    council: Organisation, ig_officer: User
+) -> None:
+    client = signed_in(ig_officer)
+    client.post("/initiatives/start/", {"title": "Past decision", "lead": council.pk})
+    initiative = Initiative.objects.get()
+    url = f"/initiatives/{initiative.pk}/describe/assess-on/"
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"day": "31", "month": "2", "year": "2025"})
+    assert bad.status_code == 400
+    assert "The date must be a real date" in bad.content.decode()
+    partial = client.post(url, {"day": "3", "year": "2025"})
+    assert "must include a day, month and year" in partial.content.decode()
+    assert client.post(url, {"day": "27", "month": "3", "year": "2025"}).status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.content["assess_on"] == "2025-03-27"
+    assert client.post(url, {"day": "", "month": "", "year": ""}).status_code == 302
+    initiative.refresh_from_db()
+    assert "assess_on" not in initiative.content

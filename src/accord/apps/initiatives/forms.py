@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -80,6 +81,28 @@ class DetailsForm(forms.Form):
         required=False,
         max_length=3000,
     )
+
+
+class AssessOnForm(forms.Form):
+    """GOV.UK date input: day, month and year, all empty for "the day it is assessed"."""
+
+    day = forms.IntegerField(label="Day", required=False, min_value=1, max_value=31)
+    month = forms.IntegerField(label="Month", required=False, min_value=1, max_value=12)
+    year = forms.IntegerField(label="Year", required=False, min_value=2021, max_value=2100)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parts = [data.get("day"), data.get("month"), data.get("year")]
+        if self.errors or all(part is None for part in parts):
+            data["assess_on"] = None
+            return data
+        if any(part is None for part in parts):
+            raise forms.ValidationError("The date must include a day, month and year")
+        try:
+            data["assess_on"] = dt.date(data["year"], data["month"], data["day"])
+        except ValueError:
+            raise forms.ValidationError("The date must be a real date") from None
+        return data
 
 
 class PurposesForm(forms.Form):

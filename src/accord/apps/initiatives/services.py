@@ -223,6 +223,7 @@ def initiative_update(
         fields = sorted(changes)
         title = changes.pop("title", initiative.title)
         content.update(changes)
+        content = {key: value for key, value in content.items() if value is not None}  # None: unset
         _touch(initiative, title=title, content=content)
         _audit(
             actor,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/describe/people/", views.subjects, name="subjects"),
     path("<int:pk>/describe/data/", views.data_items, name="data"),
     path("<int:pk>/describe/handling/", views.handling, name="handling"),
+    path("<int:pk>/describe/assess-on/", views.assess_on, name="assess-on"),
     path("<int:pk>/describe/check/", views.check_answers, name="check"),
     path("<int:pk>/legal-basis/", views.legal_basis, name="legal-basis"),
     path("<int:pk>/legal-basis/<path:key>/", views.conclusion, name="conclusion"),

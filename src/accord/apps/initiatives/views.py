@@ -7,6 +7,7 @@ the change. Views only read through selectors and change through services.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -253,6 +254,7 @@ def describe(request: HttpRequest, pk: int) -> HttpResponse:
         ("People whose data is shared", "initiatives:subjects", bool(content.get("data_subjects"))),
         ("Data shared", "initiatives:data", bool(content.get("data"))),
         ("Consent, volume and frequency", "initiatives:handling", bool(content.get("consent"))),
+        ("Date of the law to apply (optional)", "initiatives:assess-on", True),
     ]
     return _page(request, "describe.html", initiative, sections=sections)
 
@@ -301,6 +303,28 @@ def subjects(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _yes_no(value: Any) -> str:
     return "yes" if value is True else "no" if value is False else ""
+
+
+def _date_parts(value: Any) -> dict[str, int]:
+    if not value:
+        return {}
+    day = dt.date.fromisoformat(str(value))
+    return {"day": day.day, "month": day.month, "year": day.year}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assess_on(request: HttpRequest, pk: int) -> HttpResponse:
+    """Optional: assess under the law in force on another day (blank: the day it is assessed)."""
+    return _content_form_view(
+        request,
+        pk,
+        f.AssessOnForm,
+        "assess_on.html",
+        "the date of the law to apply",
+        lambda i: _date_parts(i.content.get("assess_on")),
+        lambda data: {"assess_on": data["assess_on"].isoformat() if data["assess_on"] else None},
+    )
 
 
 @login_required
