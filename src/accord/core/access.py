@@ -26,6 +26,8 @@ ROLE_DESCRIPTIONS: Final = {
     "org-admin": "manages the organisation's people and roles",
 }
 SIGNING_ROLES: Final = frozenset({"siro", "caldicott-guardian"})
+# Everyone who works on the wording of an agreement, in any party.
+NEGOTIATING_ROLES: Final = frozenset({"ig-officer", "dpo", "siro", "caldicott-guardian"})
 # Signatories and administrators can commit an organisation or change who may: they must use MFA.
 MFA_REQUIRED_ROLES: Final = SIGNING_ROLES | {"org-admin"}
 
@@ -46,6 +48,14 @@ _RULES: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
         frozenset(),
     ),
     "mechanism.choose": (frozenset({"ig-officer"}), frozenset()),
+    # The agreement: drafted by the lead, negotiated by every party, signed by each party's own.
+    "agreement.view": (EVERY_ROLE, EVERY_ROLE),
+    "agreement.draft": (frozenset({"ig-officer"}), frozenset()),
+    "agreement.invite": (frozenset({"ig-officer"}), frozenset()),
+    "agreement.comment": (NEGOTIATING_ROLES, NEGOTIATING_ROLES),
+    "agreement.propose": (NEGOTIATING_ROLES, NEGOTIATING_ROLES),
+    "agreement.decide-proposal": (frozenset({"ig-officer"}), frozenset()),
+    "agreement.sign": (SIGNING_ROLES | {"dpo"}, SIGNING_ROLES | {"dpo"}),
 }
 ACTIONS: Final = frozenset(_RULES)
 # Organisation-level actions: the roles needed in that organisation.
@@ -53,6 +63,9 @@ _ORGANISATION_RULES: Final[dict[str, frozenset[str]]] = {
     "initiative.create": frozenset({"ig-officer"}),
     "organisation.view-people": EVERY_ROLE,
     "organisation.manage-people": frozenset({"org-admin"}),
+    # The security evidence library is kept by the organisation and reused across agreements.
+    "evidence.view": EVERY_ROLE,
+    "evidence.manage": frozenset({"ig-officer", "dpo", "siro", "org-admin"}),
 }
 
 

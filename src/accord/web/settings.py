@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "accord.apps.organisations",
     "accord.apps.audit",
     "accord.apps.initiatives",
+    "accord.apps.evidence",
+    "accord.apps.agreements",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -29,6 +29,8 @@ urlpatterns = [
     path("account/", include("accord.apps.accounts.urls")),
     path("organisations/", include("accord.apps.organisations.urls")),
     path("initiatives/", include("accord.apps.initiatives.urls")),
+    path("evidence/", include("accord.apps.evidence.urls")),
+    path("agreements/", include("accord.apps.agreements.urls")),
     path("site-admin/login/", admin_sign_in),
     path("site-admin/", admin.site.urls),
 ]
