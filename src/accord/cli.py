@@ -121,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
         "verify-audit", help="check the audit log's hash chain; name the first bad entry"
     )
     verify.set_defaults(handler=lambda args: web_commands().verify_audit())
+    remind = commands.add_parser(
+        "remind", help="e-mail late signatories, then their deputies (run daily)"
+    )
+    remind.set_defaults(handler=lambda args: web_commands().remind())
     manage = commands.add_parser(
         "manage", help="Django's manage.py commands (migrate, createsuperuser...)"
     )

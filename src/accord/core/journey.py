@@ -38,6 +38,8 @@ class JourneyFacts:
     dpia_needed: bool | None  # None until the screening outcome is recorded
     dpia_complete: bool
     mechanism_chosen: bool
+    agreement_status: str | None = None  # None until drafted; "negotiating" | "signed"
+    signatures_waiting: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +63,17 @@ def tasks(facts: JourneyFacts) -> tuple[Task, ...]:
         _mechanism(facts, names["mechanism"]),
     ]
     result.append(_agreement(facts, names["agreement"], result))
-    result.append(
-        Task(
-            "go-live",
-            names["go-live"],
-            CANNOT_START,
-            "Needs a data sharing agreement signed by every party.",
+    if facts.agreement_status == "signed":
+        result.append(Task("go-live", names["go-live"], NOT_STARTED))
+    else:
+        result.append(
+            Task(
+                "go-live",
+                names["go-live"],
+                CANNOT_START,
+                "Needs a data sharing agreement signed by every party.",
+            )
         )
-    )
     return tuple(result)
 
 
@@ -147,9 +152,12 @@ def _agreement(facts: JourneyFacts, name: str, earlier: list[Task]) -> Task:
             "The fairness answers say the sharing is not fair or not necessary: "
             "if it is not fair, it is not lawful. Change the initiative or revisit the answers.",
         )
-    return Task(
-        "agreement",
-        name,
-        CANNOT_START,
-        "Ready for an agreement. Drafting the data sharing agreement comes in a later release.",
-    )
+    if facts.agreement_status == "signed":
+        return Task("agreement", name, COMPLETED)
+    if facts.agreement_status is None:
+        return Task("agreement", name, NOT_STARTED, "Ready for an agreement.")
+    if facts.signatures_waiting:
+        return Task(
+            "agreement", name, IN_PROGRESS, f"Waiting for {facts.signatures_waiting} to sign."
+        )
+    return Task("agreement", name, IN_PROGRESS)

@@ -95,6 +95,20 @@ def verify_audit() -> int:
     return 1
 
 
+def remind() -> int:
+    """Send the reminders that are due (late signatories, then deputies); run it daily."""
+    setup_django()
+    from django.conf import settings
+
+    from accord.apps.agreements.services import reminders_send
+
+    sent = reminders_send(base_url=settings.ACCORD_BASE_URL)
+    for reminder in sent:
+        print(f"Reminded {', '.join(reminder.recipients)} ({reminder.role}, {reminder.stage})")
+    print(f"{len(sent)} reminders sent.")
+    return 0
+
+
 def manage(argv: list[str]) -> int:
     setup_django()
     from django.core.management import execute_from_command_line

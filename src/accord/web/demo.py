@@ -139,48 +139,7 @@ def demo_load(*, today: dt.date) -> None:
 
     # 2. School attendance: every step to a chosen mechanism, ready for an agreement.
     attendance = _import(ig, council, "school-attendance.yaml")
-    assessment = services.initiative_assess(actor=ig, initiative=attendance, today=today)
-    for conclusion in selectors.assessment_conclusions(assessment=assessment):
-        services.conclusion_decide(
-            actor=ig, assessment=assessment, key=conclusion.key, decision="accepted", reason=""
-        )
-    for question in selectors.fairness_questions(assessment=assessment):
-        question_id = str(question["id"])
-        services.fairness_answer(
-            actor=ig,
-            initiative=attendance,
-            question_id=question_id,
-            answer=FAVOURABLE_ANSWER.get(question_id, ""),
-            explanation="Agreed at the attendance working group: see its minutes.",
-        )
-    services.dpia_screening_record(actor=ig, initiative=attendance, needed=True, reason="")
-    services.dpia_risk_add(
-        actor=ig,
-        initiative=attendance,
-        fields={
-            "description": "A pupil's absence record reaches staff who do not need it.",
-            "likelihood": "possible",
-            "severity": "significant",
-            "measures": "Role-based access in the attendance system; quarterly access review.",
-            "residual_likelihood": "remote",
-            "residual_severity": "significant",
-        },
-    )
-    services.dpia_advice_record(
-        actor=dpo,
-        initiative=attendance,
-        advice="Proceed. Limit the fields to attendance codes and contact details.",
-    )
-    services.dpia_advice_respond(actor=ig, initiative=attendance, followed=True, reason="")
-    mechanism = next(
-        m["id"] for m in assessment.result["mechanisms"] if m["status"] == "recommended"
-    )
-    services.mechanism_choose(
-        actor=ig,
-        initiative=attendance,
-        mechanism=mechanism,
-        reason="The schools' MIS supplier offers it.",
-    )
+    complete_journey(ig=ig, dpo=dpo, initiative=attendance, today=today)
 
     # 3. A draft that has only just started.
     draft = services.initiative_create(
@@ -203,6 +162,53 @@ def demo_load(*, today: dt.date) -> None:
     # 5. An unrelated council's draft, seen only by its own people.
     westmoor = people["ig@westmoor.example"]
     _import(westmoor, organisations["Westmoor District Council"], "food-hygiene.yaml")
+
+
+def complete_journey(*, ig: User, dpo: User, initiative: Initiative, today: dt.date) -> None:
+    """Take an initiative from its imported description to a chosen mechanism, as an IG officer
+    and DPO would: every conclusion accepted, fairness answered, a DPIA, the best mechanism."""
+    assessment = services.initiative_assess(actor=ig, initiative=initiative, today=today)
+    for conclusion in selectors.assessment_conclusions(assessment=assessment):
+        services.conclusion_decide(
+            actor=ig, assessment=assessment, key=conclusion.key, decision="accepted", reason=""
+        )
+    for question in selectors.fairness_questions(assessment=assessment):
+        question_id = str(question["id"])
+        services.fairness_answer(
+            actor=ig,
+            initiative=initiative,
+            question_id=question_id,
+            answer=FAVOURABLE_ANSWER.get(question_id, ""),
+            explanation="Agreed at the partnership's working group: see its minutes.",
+        )
+    services.dpia_screening_record(actor=ig, initiative=initiative, needed=True, reason="")
+    services.dpia_risk_add(
+        actor=ig,
+        initiative=initiative,
+        fields={
+            "description": "A person's record reaches staff who do not need it.",
+            "likelihood": "possible",
+            "severity": "significant",
+            "measures": "Role-based access in the receiving system; quarterly access review.",
+            "residual_likelihood": "remote",
+            "residual_severity": "significant",
+        },
+    )
+    services.dpia_advice_record(
+        actor=dpo,
+        initiative=initiative,
+        advice="Proceed. Limit the fields to those the purpose needs.",
+    )
+    services.dpia_advice_respond(actor=ig, initiative=initiative, followed=True, reason="")
+    mechanism = next(
+        m["id"] for m in assessment.result["mechanisms"] if m["status"] == "recommended"
+    )
+    services.mechanism_choose(
+        actor=ig,
+        initiative=initiative,
+        mechanism=mechanism,
+        reason="The partners' systems already support it.",
+    )
 
 
 def _import(user: User, lead: Organisation, filename: str) -> Initiative:

@@ -9,6 +9,7 @@ Everything a deployer changes comes from the environment:
   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
                       send real e-mail by SMTP; without EMAIL_HOST e-mail is printed to the console
   ACCORD_FROM_EMAIL   the sender of Accord's e-mail
+  ACCORD_EVIDENCE_MAX_BYTES  the largest security evidence file accepted (default 10 MiB)
 """
 
 from __future__ import annotations
@@ -141,6 +142,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("ACCORD_HTTPS") == "1"
 
+# Security evidence files (accord.apps.evidence): the largest accepted. They are stored under
+# DATA_DIR / "evidence", never under STATIC_ROOT. Uploads larger than Django's in-memory limit
+# (FILE_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) are spooled to a temporary file, not held in memory.
+ACCORD_EVIDENCE_MAX_BYTES = int(os.environ.get("ACCORD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+
 # Throttled sign-in: 5 failures for one e-mail address from one IP address lock both for 15 min.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -200,6 +206,11 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Agreements: invitations expire; late signatories are reminded, then their deputies.
+ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ACCORD_INVITATION_DAYS = int(os.environ.get("ACCORD_INVITATION_DAYS", "14"))
+ACCORD_REMINDER_DAYS = int(os.environ.get("ACCORD_REMINDER_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

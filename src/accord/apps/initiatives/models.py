@@ -69,6 +69,10 @@ class InitiativeParty(models.Model):
     role = models.CharField(max_length=20, choices=[(r, codes.label(r)) for r in codes.ROLES])
     # A local authority's functions engaged by this sharing: they decide which gateways fit.
     functions = models.JSONField(default=list, blank=True)
+    # The party's contact for the agreement, named when it joins (the lead's when it drafts).
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

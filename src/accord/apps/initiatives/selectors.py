@@ -140,6 +140,7 @@ def journey(*, initiative: Initiative) -> tuple[Task, ...]:
     question_ids = [str(q["id"]) for q in questions]
     dpia = dpia_of(initiative=initiative)
     status = mechanism_status(assessment=assessment, mechanism=initiative.mechanism)
+    agreement_status, waiting = _agreement_progress(initiative)
     facts = JourneyFacts(
         description_confirmed=initiative.description_confirmed,
         has_assessment=assessment is not None,
@@ -157,5 +158,19 @@ def journey(*, initiative: Initiative) -> tuple[Task, ...]:
         dpia_needed=dpia.needed if dpia else None,
         dpia_complete=dpia_is_complete(dpia),
         mechanism_chosen=status is not None and status != NOT_ALLOWED,
+        agreement_status=agreement_status,
+        signatures_waiting=waiting,
     )
     return tasks(facts)
+
+
+def _agreement_progress(initiative: Initiative) -> tuple[str | None, int]:
+    # Imported here: the agreements app builds on initiatives, not the other way round; only the
+    # task list looks ahead to it.
+    from accord.apps.agreements.models import Agreement
+    from accord.apps.agreements.selectors import signoff_of
+
+    agreement = Agreement.objects.filter(initiative=initiative).first()
+    if agreement is None:
+        return None, 0
+    return agreement.status, len(signoff_of(agreement=agreement).waiting)

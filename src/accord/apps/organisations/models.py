@@ -61,6 +61,8 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=30, choices=list(ROLES.items()))
+    # A deputy holds the role to act when its main holder is away; reminders reach them second.
+    deputy = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
