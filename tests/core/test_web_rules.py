@@ -89,13 +89,28 @@ def _statuses(facts: journey.JourneyFacts) -> dict[str, str]:
     return {task.key: task.status for task in journey.tasks(facts)}
 
 
-def test_a_finished_journey_waits_for_the_agreement_step() -> None:
+def test_a_finished_journey_opens_the_agreement_step() -> None:
     tasks = {task.key: task for task in journey.tasks(DONE)}
     assert [t.status for k, t in tasks.items() if k not in ("agreement", "go-live")] == [
         journey.COMPLETED
     ] * 4
-    assert tasks["agreement"].status == journey.CANNOT_START
+    assert tasks["agreement"].status == journey.NOT_STARTED
     assert "Ready for an agreement" in tasks["agreement"].hint
+    assert tasks["go-live"].status == journey.CANNOT_START
+
+
+def test_an_agreement_in_negotiation_says_how_many_signatures_it_waits_for() -> None:
+    facts = dataclasses.replace(DONE, agreement_status="negotiating", signatures_waiting=3)
+    tasks = {task.key: task for task in journey.tasks(facts)}
+    assert tasks["agreement"].status == journey.IN_PROGRESS
+    assert tasks["agreement"].hint == "Waiting for 3 to sign."
+    assert tasks["go-live"].status == journey.CANNOT_START
+
+
+def test_a_signed_agreement_completes_the_step_and_opens_go_live() -> None:
+    facts = dataclasses.replace(DONE, agreement_status="signed")
+    assert _statuses(facts)["agreement"] == journey.COMPLETED
+    assert _statuses(facts)["go-live"] == journey.NOT_STARTED
 
 
 def test_a_new_initiative_can_only_be_described() -> None:

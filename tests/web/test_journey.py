@@ -175,7 +175,7 @@ def test_an_ig_officer_takes_an_initiative_from_description_to_a_mechanism(
     page = client.get(f"{base}/").content.decode()
     statuses = _statuses(page)
     assert statuses["Mechanism"] == "Completed"
-    assert statuses["Agreement"] == "Cannot start yet"
+    assert statuses["Agreement"] == "Not started"
     assert "Ready for an agreement" in page
 
     # Every step is in the history, each entry carrying its request's correlation id.
