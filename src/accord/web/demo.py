@@ -9,9 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from accord.apps.accounts.models import User
+from accord.apps.agreements import services as agreements
+from accord.apps.evidence.services import evidence_add
 from accord.apps.initiatives import selectors, services
 from accord.apps.initiatives.models import Initiative
 from accord.apps.organisations.models import Organisation
@@ -140,6 +143,10 @@ def demo_load(*, today: dt.date) -> None:
     # 2. School attendance: every step to a chosen mechanism, ready for an agreement.
     attendance = _import(ig, council, "school-attendance.yaml")
     complete_journey(ig=ig, dpo=dpo, initiative=attendance, today=today)
+    # ... and its agreement drafted, waiting for the schools to be invited; the council's
+    # security evidence is in its library.
+    agreements.agreement_draft(actor=ig, initiative=attendance)
+    _evidence(people["siro@northshire.example"], council, today)
 
     # 3. A draft that has only just started.
     draft = services.initiative_create(
@@ -209,6 +216,32 @@ def complete_journey(*, ig: User, dpo: User, initiative: Initiative, today: dt.d
         mechanism=mechanism,
         reason="The partners' systems already support it.",
     )
+
+
+# A one-page PDF standing in for a scanned certificate.
+_CERTIFICATE = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _evidence(actor: User, organisation: Organisation, today: dt.date) -> None:
+    for kind, reference in (
+        ("ico-registration", "Z5544332"),
+        ("cyber-essentials", "CE-2026-118822"),
+        ("ig-training", "IG training records 2026"),
+        ("policy", "Information security policy v4"),
+    ):
+        evidence_add(
+            actor,
+            organisation,
+            kind,
+            reference,
+            today - dt.timedelta(days=60),
+            today + dt.timedelta(days=300),
+            SimpleUploadedFile(f"{kind}.pdf", _CERTIFICATE, content_type="application/pdf"),
+            today=today,
+        )
 
 
 def _import(user: User, lead: Organisation, filename: str) -> Initiative:

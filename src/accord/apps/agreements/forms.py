@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -28,7 +28,7 @@ class DraftForm(forms.Form):
     def __init__(self, *args: Any, overarching: Iterable[tuple[int, str]] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         choices = [("", "No, it stands alone")] + [(str(pk), label) for pk, label in overarching]
-        self.fields["follows"].choices = choices
+        cast(forms.ChoiceField, self.fields["follows"]).choices = choices
         if len(choices) == 1:
             self.fields["follows"].widget = forms.HiddenInput()
 
@@ -46,7 +46,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: Iterable[tuple[int, str]] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(str(pk), name) for pk, name in organisations]
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [
+            (str(pk), name) for pk, name in organisations
+        ]
 
 
 class CommentForm(forms.Form):
@@ -185,7 +187,7 @@ class SignForm(forms.Form):
 
     def __init__(self, *args: Any, roles: Iterable[tuple[str, str]] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = list(roles)
+        cast(forms.ChoiceField, self.fields["role"]).choices = list(roles)
 
 
 JOINING_ROLES = ("ig-officer", "siro", "dpo", "caldicott-guardian", "org-admin")

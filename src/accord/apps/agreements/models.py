@@ -67,7 +67,7 @@ class AgreementVersion(models.Model):
         return f"{self.agreement.reference} version {self.number}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
+        if not self._state.adding:
             raise ImmutableError("An agreement version never changes; make a new version.")
         super().save(*args, **kwargs)
 

@@ -269,10 +269,10 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.agreement_get(user=user, pk=pk)
     version = agreement.current_version()
     signoff = selectors.signoff_of(agreement=agreement, version=version)
-    comments = {}
+    comments: dict[str, int] = {}
     for comment in agreement.comments.all():
         comments[comment.section_key] = comments.get(comment.section_key, 0) + 1
-    open_proposals = {}
+    open_proposals: dict[str, int] = {}
     for proposal in agreement.proposals.filter(status=Proposal.OPEN):
         open_proposals[proposal.section_key] = open_proposals.get(proposal.section_key, 0) + 1
     sections = [

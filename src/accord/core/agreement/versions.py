@@ -127,7 +127,7 @@ def value_lines(section: Mapping[str, Any]) -> list[str]:
 
 def section_lines(section: Mapping[str, Any]) -> list[str]:
     """A section as the lines a reader sees: its text, then its values."""
-    return section["text"].split("\n") + value_lines(section)
+    return str(section["text"]).split("\n") + value_lines(section)
 
 
 @dataclass(frozen=True)
