@@ -36,7 +36,7 @@ def _at_once(*calls: Callable[[], object]) -> list[BaseException]:
         try:
             barrier.wait()
             call()
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
@@ -67,8 +67,13 @@ def test_two_signatories_signing_at_once_never_lose_a_signature(
 
     def signing(user: User, role: str, number: int, digest: str) -> Callable[[], object]:
         return lambda: services.signature_give(
-            actor=user, agreement=agreement, version_number=number, version_hash=digest,
-            role=role, password="", code="",
+            actor=user,
+            agreement=agreement,
+            version_number=number,
+            version_hash=digest,
+            role=role,
+            password="",
+            code="",
         )
 
     for round_number in range(ROUNDS):
@@ -83,9 +88,12 @@ def test_two_signatories_signing_at_once_never_lose_a_signature(
         )
         # A change makes the next version, voiding both signatures, for the next round.
         proposal = services.proposal_make(
-            actor=head, agreement=agreement, section_key="retention",
+            actor=head,
+            agreement=agreement,
+            section_key="retention",
             text=f"Keep it for at most the period below (round {round_number}).",
-            values={"months": 12, "end_action": "delete"}, reason="Next round.",
+            values={"months": 12, "end_action": "delete"},
+            reason="Next round.",
         )
         services.proposal_decide(actor=ig, proposal=proposal, accept=True)
 
@@ -102,4 +110,5 @@ def test_two_signatories_signing_at_once_never_lose_a_signature(
     assert agreement.status == Agreement.SIGNED
     assert AuditEntry.objects.filter(verb="agreement.fully-signed").count() == 1
     checked, problem = audit_verify()
-    assert problem is None and checked > ROUNDS * 4
+    assert problem is None
+    assert checked > ROUNDS * 4

@@ -480,6 +480,13 @@ def invitation_accept(
         if invitation.accepted_at is not None:
             raise InvitationProblem("This invitation has already been used. Sign in to continue.")
         if user is None:
+            if Membership.objects.filter(organisation=invitation.organisation).exists():
+                # Only a new organisation's first person chooses their own roles: otherwise
+                # another organisation's invitation could make someone a SIRO of yours.
+                raise InvitationProblem(
+                    f"{invitation.organisation.name} already uses Accord. Ask its organisation "
+                    "administrator to add you, then sign in and open this link again."
+                )
             if User.objects.filter(email=invitation.email).exists():
                 raise InvitationProblem(
                     "You already have an account: sign in, then open the link again."

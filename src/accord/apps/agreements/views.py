@@ -215,7 +215,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             request, "agreements/join_problem.html", {"problem": str(problem)}, status=410
         )
     user = request.user if request.user.is_authenticated else None
-    form = f.JoinForm(request.POST or None) if user is None else None
+    # A new organisation's first person joins with a new account; anyone else signs in first.
+    organisation_is_new = not invitation.organisation.memberships.exists()
+    form = f.JoinForm(request.POST or None) if user is None and organisation_is_new else None
     context = {
         "invitation": invitation,
         "initiative": invitation.initiative,
@@ -227,8 +229,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             if user is not None:
                 assert isinstance(user, User)
                 services.invitation_accept(token=token, user=user)
+            elif form is None:
+                return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
             else:
-                assert form is not None
                 if not form.is_valid():
                     return render(request, "agreements/join.html", context, status=400)
                 user = services.invitation_accept(
