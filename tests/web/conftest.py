@@ -27,6 +27,12 @@ def _fast_hashing(settings: pytest.FixtureRequest) -> None:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
+    # Uploaded evidence is stored under DATA_DIR: keep each test's files in its own folder.
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def make_organisation(db: None) -> Callable[..., Organisation]:
     def make(
