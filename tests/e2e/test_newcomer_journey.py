@@ -330,7 +330,7 @@ def _mechanism(page: Page, axe: Axe) -> None:
     press(page, axe, "Choose this mechanism")
     expect(page.locator(".govuk-notification-banner")).to_contain_text(f"{choice} chosen")
     expect_status(page, "mechanism", "Completed")
-    expect_status(page, "agreement", "Cannot start yet")
+    expect_status(page, "agreement", "Not started")  # ready for an agreement
 
 
 def test_a_newcomer_goes_from_sign_in_to_a_mechanism(

@@ -70,7 +70,8 @@ def test_signatories_and_administrators_must_set_up_mfa_before_anything_else(
     assert _sign_in(client, person.email) == 302
     response = client.get("/initiatives/")
     assert response.status_code == 302
-    assert response["Location"] == "/account/mfa/set-up/"
+    # After setting it up, the person comes back to the page they asked for.
+    assert response["Location"] == "/account/mfa/set-up/?next=%2Finitiatives%2F"
     page = client.get("/account/mfa/set-up/").content.decode()
     assert "must use a second step" in page
     device = TOTPDevice.objects.get(user=person, confirmed=False)
@@ -80,14 +81,16 @@ def test_signatories_and_administrators_must_set_up_mfa_before_anything_else(
     assert wrong.status_code == 400
     device.refresh_from_db()
     device.throttle_reset()  # django-otp makes a person wait after a wrong code; skip the wait
-    assert client.post("/account/mfa/set-up/", {"code": _code(device)}).status_code == 302
+    done = client.post("/account/mfa/set-up/?next=%2Finitiatives%2F", {"code": _code(device)})
+    assert done.status_code == 302
+    assert done["Location"] == "/initiatives/"
     assert client.get("/initiatives/").status_code == 200
     assert AuditEntry.objects.filter(verb="account.mfa-enabled", actor=person).exists()
 
     # Next time, the code is asked for after the password.
     again = Client()
     assert _sign_in(again, person.email) == 302
-    assert again.get("/initiatives/")["Location"] == "/account/mfa/verify/"
+    assert again.get("/initiatives/")["Location"] == "/account/mfa/verify/?next=%2Finitiatives%2F"
     device.refresh_from_db()
     device.last_t = -1  # allow the same time step to be used again in this test
     device.save()
@@ -106,7 +109,10 @@ def test_a_site_administrator_must_use_mfa(make_person: Callable[..., User]) -> 
     admin = make_person()
     admin.is_staff = True
     admin.save()
-    assert signed_in(admin).get("/initiatives/")["Location"] == "/account/mfa/set-up/"
+    assert (
+        signed_in(admin).get("/initiatives/")["Location"]
+        == "/account/mfa/set-up/?next=%2Finitiatives%2F"
+    )
 
 
 def test_sessions_end_after_the_absolute_limit_however_active(ig_officer: User) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -58,8 +59,10 @@ class MfaRequiredMiddleware:
         ):
             from django_otp import user_has_device
 
+            # Come back to the page asked for (an invitation, a signature) once MFA is done.
+            after = urlencode({"next": request.get_full_path()})
             if user_has_device(user):
-                return redirect("accounts:mfa-verify")
+                return redirect(f"{reverse('accounts:mfa-verify')}?{after}")
             if user_requires_mfa(user=user):
-                return redirect("accounts:mfa-setup")
+                return redirect(f"{reverse('accounts:mfa-setup')}?{after}")
         return self.get_response(request)
