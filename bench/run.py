@@ -1,12 +1,14 @@
 """Benchmarks for the [Engine]: knowledge-base load, one assessment, and `accord assess` end to end;
-and for the web pages: the initiative list and the task list with 10,000 initiatives (bench/web.py).
+for the web pages: the initiative list and the task list with 10,000 initiatives (bench/web.py);
+and for the documents: the PDF and the Word file of a 10-page agreement (bench/documents.py).
 
 Each figure is compared with a baseline measured in the same run on the same machine, so a slow
 machine does not hide a regression:
   - load:       plain YAML parsing of the same files, without validation or building entries;
   - assessment: parsing the initiative file it assesses;
   - CLI:        starting the same Python interpreter and doing nothing;
-  - web pages:  a static page through the same test client and middleware, interleaved.
+  - web pages:  a static page through the same test client and middleware, interleaved;
+  - documents:  a 1-page PDF through the same pipeline, and an empty python-docx document.
 
 Run with `make bench`; `--write docs/benchmarks.md` records the results.
 """
@@ -26,7 +28,8 @@ from pathlib import Path
 
 import yaml
 
-import web  # bench/web.py: this script's own directory is on sys.path
+import documents  # bench/documents.py: this script's own directory is on sys.path
+import web  # bench/web.py
 from accord.core.assessment.engine import assess
 from accord.core.assessment.initiative import read_initiative
 from accord.core.law import load_law
@@ -130,16 +133,20 @@ def main() -> int:
         ]
     )
     print(web_table)
+    print(
+        f"\n{results.stored} initiatives stored, {results.visible} visible; {results.repeat} "
+        f"requests per page; web set-up {results.setup_seconds:.1f} s\n"
+    )
+
+    documents_results = documents.run(repeat=3 if args.quick else 15)
+    documents_table, documents_failed = documents.table(documents_results.rows)
+    print(documents_table)
     elapsed = time.perf_counter() - started
     machine = (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
-    print(
-        f"\n{results.stored} initiatives stored, {results.visible} visible; {results.repeat} "
-        f"requests per page; web set-up {results.setup_seconds:.1f} s"
-    )
-    print(f"Machine: {machine}; whole run {elapsed:.0f} s")
+    print(f"\nMachine: {machine}; whole run {elapsed:.0f} s")
     if args.write:
         write(
             args.write,
@@ -161,9 +168,11 @@ def main() -> int:
                 "queries counted on one more request. Set-up (migrate and insert) took "
                 f"{results.setup_seconds:.1f} s."
             ),
+            documents_table=documents_table,
+            documents_note=documents.note(documents_results),
             elapsed=elapsed,
         )
-    return 1 if engine_failed or web_failed else 0
+    return 1 if engine_failed or web_failed or documents_failed else 0
 
 
 def table(rows: list[Row]) -> tuple[str, bool]:
@@ -193,6 +202,8 @@ def write(
     engine_note: str,
     web_table: str,
     web_note: str,
+    documents_table: str,
+    documents_note: str,
     elapsed: float,
 ) -> None:
     cpu = "unknown CPU"
@@ -205,17 +216,20 @@ def write(
     today = dt.date.today().isoformat()
     path.write_text(
         "# Benchmarks\n\n"
-        "Produced by `make bench` (bench/run.py and bench/web.py), which measures each figure "
+        "Produced by `make bench` (bench/run.py, bench/web.py and bench/documents.py), which measures each figure "
         "beside a baseline in the same run. Targets come from the [Engine] issue and, for the web "
         "pages, from the issue that asked for `make bench` on them; `make bench` exits 1 if a p95 "
-        "misses its target.\n\n"
+        "misses its target (for the documents, the median: that is how their targets are set).\n\n"
         f"Machine: {cpu}; {machine}. Command: {COMMAND}, {elapsed:.0f} s in all.\n\n"
         f"## Engine, measured {today}\n\n"
         f"{engine_note}\n\n"
         f"{engine}\n\n"
         f"## Web pages, measured {today}\n\n"
         f"{web_note}\n\n"
-        f"{web_table}\n",
+        f"{web_table}\n\n"
+        f"## Documents, measured {today}\n\n"
+        f"{documents_note}\n\n"
+        f"{documents_table}\n",
         encoding="utf-8",
     )
 

@@ -535,3 +535,28 @@ def test_an_organisation_already_on_accord_joins_through_its_members_only(
     party = initiative.parties.get(organisation=school)
     assert party.joined_at is not None
     assert party.contact_email == member.email
+
+
+def test_every_version_downloads_as_pdf_word_json_ld_and_turtle_from_the_same_content(
+    people: dict[str, User], initiative
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import zipfile
+
+    import rdflib
+
+    agreement = _draft(people["ig"], initiative)
+    version = agreement.current_version()
+    client = signed_in(people["ig"])
+    base = f"/agreements/{agreement.pk}/versions/{version.number}/document"
+    pdf = client.get(f"{base}.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert pdf["Content-Disposition"] == f'attachment; filename="{agreement.reference}-v1.pdf"'
+    assert pdf["Cache-Control"] == "private, no-store"
+    word = zipfile.ZipFile(io.BytesIO(client.get(f"{base}.docx").content))
+    assert version.content_hash in word.read("word/document.xml").decode()
+    graph = rdflib.Graph().parse(data=client.get(f"{base}.jsonld").content, format="json-ld")
+    turtle = rdflib.Graph().parse(data=client.get(f"{base}.ttl").content, format="turtle")
+    assert len(graph) == len(turtle) > 50
+    assert client.get(f"{base}.exe").status_code == 404

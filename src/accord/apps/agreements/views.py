@@ -38,6 +38,7 @@ from accord.core.access import ACTIONS, ROLES
 from accord.core.agreement.case import case_for_sharing
 from accord.core.agreement.sections import SECTION_BY_KEY
 from accord.core.agreement.versions import compare, value_lines
+from accord.documents import model as documents
 
 
 def _user(request: HttpRequest) -> User:
@@ -586,14 +587,26 @@ def waiting(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Documents --------------------------------------------------------------------------------
 
 _FORMATS = {
-    "pdf": ("application/pdf", "render_pdf"),
-    "docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "render_docx",
-    ),
-    "jsonld": ("application/ld+json", "render_jsonld"),
-    "ttl": ("text/turtle; charset=utf-8", "render_turtle"),
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "jsonld": "application/ld+json",
+    "ttl": "text/turtle; charset=utf-8",
 }
+
+
+def _render(fmt: str, doc: Any) -> bytes:
+    # Imported here: WeasyPrint and rdflib take a second to import and only documents need them.
+    if fmt == "pdf":
+        from accord.documents.pdf import render_pdf
+
+        return render_pdf(doc)
+    if fmt == "docx":
+        from accord.documents.docx import render_docx
+
+        return render_docx(doc)
+    from accord.documents.rdf import render_jsonld, render_turtle
+
+    return (render_jsonld(doc) if fmt == "jsonld" else render_turtle(doc)).encode()
 
 
 @login_required
@@ -603,11 +616,6 @@ def document(request: HttpRequest, pk: int, number: int, fmt: str) -> HttpRespon
         raise Http404("No such format")
     agreement = selectors.agreement_get(user=_user(request), pk=pk)
     version = selectors.version_get(agreement=agreement, number=number)
-    # Imported here: WeasyPrint and rdflib are slow to import and only documents need them.
-    import importlib
-
-    from accord.documents import model as documents
-
     signoff = selectors.signoff_of(agreement=agreement, version=version)
     signatures = [
         documents.SignatureRecord(
@@ -636,13 +644,7 @@ def document(request: HttpRequest, pk: int, number: int, fmt: str) -> HttpRespon
         generated_at=timezone.now(),
         base_iri=request.build_absolute_uri(reverse("agreements:detail", kwargs={"pk": pk})),
     )
-    content_type, renderer = _FORMATS[fmt]
-    module = {"pdf": "pdf", "docx": "docx", "jsonld": "rdf", "ttl": "rdf"}[fmt]
-    render_fn = getattr(importlib.import_module(f"accord.documents.{module}"), renderer)
-    body = render_fn(doc)
-    response = HttpResponse(
-        body if isinstance(body, bytes) else body.encode(), content_type=content_type
-    )
+    response = HttpResponse(_render(fmt, doc), content_type=_FORMATS[fmt])
     filename = f"{agreement.reference}-v{version.number}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
