@@ -25,12 +25,7 @@ from accord.apps.accounts.services import (
     mfa_pending_device,
     mfa_verify,
 )
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from accord.web.viewhelpers import signed_in_user
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -78,7 +73,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Signed-in user, for their own account only."""
-    user = _user(request)
+    user = signed_in_user(request)
     device = mfa_pending_device(user=user)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -104,7 +99,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_verify_view(request: HttpRequest) -> HttpResponse:
     """Signed-in user who has an authenticator: prove it."""
-    user = _user(request)
+    user = signed_in_user(request)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa_verify(request=request, user=user, code=form.cleaned_data["code"]):
@@ -123,7 +118,7 @@ def account(request: HttpRequest) -> HttpResponse:
     """Signed-in user: their own account only."""
     from django_otp import user_has_device
 
-    user = _user(request)
+    user = signed_in_user(request)
     return render(
         request,
         "accounts/account.html",

@@ -7,7 +7,6 @@ not allow the change. The invitation page is the one public page: the token is t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -39,38 +38,17 @@ from accord.core.agreement.case import case_for_sharing
 from accord.core.agreement.sections import SECTION_BY_KEY
 from accord.core.agreement.versions import compare, value_lines
 from accord.documents import model as documents
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+from accord.web.viewhelpers import signed_in_user, submitted
 
 
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")[:-1]
 
 
-def _submitted(request: HttpRequest, form: forms.Form, change: Callable[[], object]) -> bool:
-    """On a valid POST, make the change; a refusal from the service becomes form errors."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        change()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
-        return False
-    return True
-
-
 def _page(
     request: HttpRequest, template: str, initiative: Initiative, status: int = 200, **context: Any
 ) -> HttpResponse:
-    standing = standing_of(user=_user(request), initiative=initiative)
+    standing = standing_of(user=signed_in_user(request), initiative=initiative)
     context["can"] = {a.replace(".", "_").replace("-", "_"): standing.may(a) for a in ACTIONS}
     context["initiative"] = initiative
     return render(request, f"agreements/{template}", context, status=status)
@@ -95,7 +73,7 @@ def _sections(version: AgreementVersion) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def agreement_start(request: HttpRequest, initiative_pk: int) -> HttpResponse:
     """The Agreement task: go to the agreement, or (lead IG officer) draft it."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = initiative_get(user=user, pk=initiative_pk)
     agreement = selectors.agreement_of(initiative=initiative)
     if agreement is not None:
@@ -124,7 +102,7 @@ def agreement_start(request: HttpRequest, initiative_pk: int) -> HttpResponse:
             )
         )
 
-    if _submitted(request, form, change):
+    if submitted(request, form, change):
         return redirect("agreements:detail", pk=created[0].pk)
     return _page(
         request,
@@ -141,7 +119,7 @@ def agreement_start(request: HttpRequest, initiative_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, initiative_pk: int) -> HttpResponse:
     """The lead's IG officer invites a partner organisation by an expiring e-mail link."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = initiative_get(user=user, pk=initiative_pk)
     if not standing_of(user=user, initiative=initiative).may("agreement.invite"):
         raise PermissionDenied("Only the lead's IG officer invites partners")
@@ -167,7 +145,7 @@ def invite(request: HttpRequest, initiative_pk: int) -> HttpResponse:
             base_url=_base_url(request),
         )
 
-    if _submitted(request, form, change):
+    if submitted(request, form, change):
         return render(
             request,
             "agreements/invite_sent.html",
@@ -269,7 +247,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     agreement = selectors.agreement_get(user=user, pk=pk)
     version = agreement.current_version()
     signoff = selectors.signoff_of(agreement=agreement, version=version)
@@ -317,13 +295,13 @@ def _signing_roles(
 @require_http_methods(["GET", "POST"])
 def section_detail(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """A section with its comments and proposals; parties comment here."""
-    user = _user(request)
+    user = signed_in_user(request)
     agreement = selectors.agreement_get(user=user, pk=pk)
     if key not in SECTION_BY_KEY:
         raise Http404("No such section")
     version = agreement.current_version()
     form = f.CommentForm(request.POST or None)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.comment_add(
@@ -354,7 +332,7 @@ def section_detail(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_new(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     agreement = selectors.agreement_get(user=user, pk=pk)
     spec = SECTION_BY_KEY.get(key)
     if spec is None:
@@ -363,7 +341,7 @@ def proposal_new(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     if not standing_of(user=user, initiative=agreement.initiative).may("agreement.propose"):
         raise PermissionDenied("Your role cannot propose changes")
     form = f.ProposalForm(request.POST or None, section=version.section(key))
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.proposal_make(
@@ -391,7 +369,7 @@ def proposal_new(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_decide(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     agreement = selectors.agreement_get(user=user, pk=pk)
     proposal = (
         agreement.proposals.filter(pk=proposal_pk).select_related("organisation", "author").first()
@@ -401,7 +379,7 @@ def proposal_decide(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResp
     if not standing_of(user=user, initiative=agreement.initiative).may("agreement.decide-proposal"):
         raise PermissionDenied("Only the lead's IG officer decides proposals")
     form = f.DecideForm(request.POST or None)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.proposal_decide(
@@ -433,7 +411,7 @@ def proposal_decide(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResp
 @login_required
 @require_POST
 def agreement_refresh(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     agreement = selectors.agreement_get(user=user, pk=pk)
     try:
         services.agreement_refresh(actor=user, agreement=agreement)
@@ -454,7 +432,7 @@ def agreement_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def version_list(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = selectors.agreement_get(user=_user(request), pk=pk)
+    agreement = selectors.agreement_get(user=signed_in_user(request), pk=pk)
     versions = agreement.versions.select_related("created_by").order_by("-number")
     return _page(
         request, "versions.html", agreement.initiative, agreement=agreement, versions=versions
@@ -463,7 +441,7 @@ def version_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    agreement = selectors.agreement_get(user=_user(request), pk=pk)
+    agreement = selectors.agreement_get(user=signed_in_user(request), pk=pk)
     version = selectors.version_get(agreement=agreement, number=number)
     return _page(
         request,
@@ -480,7 +458,7 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @login_required
 def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Any two versions side by side, with the changed words marked."""
-    agreement = selectors.agreement_get(user=_user(request), pk=pk)
+    agreement = selectors.agreement_get(user=signed_in_user(request), pk=pk)
     numbers = list(agreement.versions.values_list("number", flat=True))
     try:
         old = int(request.GET.get("from", numbers[-2] if len(numbers) > 1 else numbers[-1]))
@@ -523,7 +501,7 @@ def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign the exact version shown. The form carries its number and hash; a changed agreement
     refuses the signature rather than moving it to wording the signer has not read."""
-    user = _user(request)
+    user = signed_in_user(request)
     agreement = selectors.agreement_get(user=user, pk=pk)
     if not standing_of(user=user, initiative=agreement.initiative).may("agreement.sign"):
         raise PermissionDenied("Only a SIRO, Caldicott Guardian or DPO of a party signs")
@@ -539,7 +517,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             "role": roles[0][0] if len(roles) == 1 else None,
         },
     )
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.signature_give(
@@ -570,7 +548,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def waiting(request: HttpRequest, pk: int) -> HttpResponse:
     """Who the agreement is waiting on, and for how long."""
-    agreement = selectors.agreement_get(user=_user(request), pk=pk)
+    agreement = selectors.agreement_get(user=signed_in_user(request), pk=pk)
     version = agreement.current_version()
     return _page(
         request,
@@ -614,7 +592,7 @@ def document(request: HttpRequest, pk: int, number: int, fmt: str) -> HttpRespon
     """One version as PDF, Word, JSON-LD or Turtle: all from the same content."""
     if fmt not in _FORMATS:
         raise Http404("No such format")
-    agreement = selectors.agreement_get(user=_user(request), pk=pk)
+    agreement = selectors.agreement_get(user=signed_in_user(request), pk=pk)
     version = selectors.version_get(agreement=agreement, number=number)
     signoff = selectors.signoff_of(agreement=agreement, version=version)
     signatures = [

@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accord.apps.accounts.models import User
 from accord.apps.evidence import selectors, services
 from accord.apps.evidence.forms import EvidenceDateForm, EvidenceForm
 from accord.apps.evidence.models import EvidenceItem
@@ -32,6 +31,7 @@ from accord.core.evidence import (
     fact_state,
     requirements_for,
 )
+from accord.web.viewhelpers import signed_in_user
 
 _STATE_TAGS = {
     "current": "govuk-tag--green",
@@ -49,12 +49,6 @@ _MANAGE_REFUSED = (
     "Only an IG officer, DPO, SIRO or organisation administrator of this organisation can "
     "change its security evidence"
 )
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @dataclass(frozen=True)
@@ -93,7 +87,7 @@ class _StatusRow:
 @require_GET
 def library(request: HttpRequest, org_pk: int) -> HttpResponse:
     """Members of the organisation; members of its partners, read-only."""
-    user = _user(request)
+    user = signed_in_user(request)
     access = selectors.library_access(user, org_pk)
     organisation = access.organisation
     today = timezone.localdate()
@@ -128,7 +122,7 @@ def library(request: HttpRequest, org_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def evidence_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     """Members whose roles allow "evidence.manage"; other members and partners get 403."""
-    user = _user(request)
+    user = signed_in_user(request)
     access = selectors.library_access(user, org_pk)
     if not access.may_manage:
         raise PermissionDenied(_MANAGE_REFUSED)
@@ -185,7 +179,7 @@ def evidence_add(request: HttpRequest, org_pk: int) -> HttpResponse:
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Anyone who may see the item's library; 404 for everyone else and for withdrawn items."""
-    item = selectors.evidence_get(_user(request), pk)
+    item = selectors.evidence_get(signed_in_user(request), pk)
     try:
         handle = selectors.evidence_path(item).open("rb")
     except FileNotFoundError:
@@ -205,7 +199,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask, then withdraw. Members whose roles allow "evidence.manage" only."""
-    user = _user(request)
+    user = signed_in_user(request)
     item = selectors.evidence_get(user, pk)
     access = selectors.library_access(user, item.organisation_id)
     if not access.may_manage:

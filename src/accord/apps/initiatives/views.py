@@ -8,7 +8,6 @@ the change. Views only read through selectors and change through services.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -33,38 +32,13 @@ from accord.core import codes, fairness
 from accord.core.access import ACTIONS, may_in_organisation
 from accord.core.assessment.initiative import InvalidInitiative
 from accord.core.dpia import needs_prior_consultation
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _submitted(request: HttpRequest, form: forms.Form, change: Callable[[], object]) -> bool:
-    """On a valid POST, make the change; a refusal from the service becomes form errors."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        change()
-    except ValidationError as error:
-        _apply_errors(form, error)
-        return False
-    return True
+from accord.web.viewhelpers import signed_in_user, submitted
 
 
 def _page(
     request: HttpRequest, template: str, initiative: Initiative, status: int = 200, **context: Any
 ) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     standing = selectors.standing_of(user=user, initiative=initiative)
     context["standing"] = standing
     # What this person may do here, for the templates: can.initiative_edit, can.dpia_advise...
@@ -91,7 +65,7 @@ def _creatable_organisations(user: User) -> Any:
 @login_required
 def initiative_list(request: HttpRequest) -> HttpResponse:
     """Signed-in user: only initiatives their organisations are party to."""
-    user = _user(request)
+    user = signed_in_user(request)
     search = request.GET.get("q", "").strip()[:200]
     initiatives = selectors.initiative_list(user=user, search=search)
     page = Paginator(initiatives, 25).get_page(request.GET.get("page"))
@@ -110,7 +84,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def initiative_start(request: HttpRequest) -> HttpResponse:
     """IG officers only (of the organisation chosen to lead)."""
-    user = _user(request)
+    user = signed_in_user(request)
     organisations = _creatable_organisations(user)
     if not organisations.exists():
         return render(
@@ -132,7 +106,7 @@ def initiative_start(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def initiative_import(request: HttpRequest) -> HttpResponse:
     """IG officers only. A bad file is refused with the CLI's messages (file, line, field)."""
-    user = _user(request)
+    user = signed_in_user(request)
     organisations = _creatable_organisations(user)
     if not organisations.exists():
         return render(
@@ -172,7 +146,7 @@ def initiative_import(request: HttpRequest) -> HttpResponse:
 @login_required
 def initiative_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Members of party organisations: the initiative file (format 1) to download."""
-    initiative = selectors.initiative_get(user=_user(request), pk=pk)
+    initiative = selectors.initiative_get(user=signed_in_user(request), pk=pk)
     data = initiative.format_data()
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
@@ -186,7 +160,7 @@ def initiative_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def initiative_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """Members of party organisations: the task list."""
-    initiative = selectors.initiative_get(user=_user(request), pk=pk)
+    initiative = selectors.initiative_get(user=signed_in_user(request), pk=pk)
     tasks = selectors.journey(initiative=initiative)
     completed = sum(1 for task in tasks if task.status == "Completed")
     return _page(
@@ -202,7 +176,7 @@ def initiative_summary(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def initiative_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Members of party organisations: every recorded change, newest first."""
-    initiative = selectors.initiative_get(user=_user(request), pk=pk)
+    initiative = selectors.initiative_get(user=signed_in_user(request), pk=pk)
     page = Paginator(audit_entries_for_initiative(initiative=initiative), 50).get_page(
         request.GET.get("page")
     )
@@ -221,10 +195,10 @@ def _content_form_view(
     initial: Any,
     to_changes: Any,
 ) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     form = form_class(request.POST or None, initial=initial(initiative))
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.initiative_update(
@@ -245,7 +219,7 @@ def _content_form_view(
 @login_required
 def describe(request: HttpRequest, pk: int) -> HttpResponse:
     """Members of party organisations: the description's sections and their state."""
-    initiative = selectors.initiative_get(user=_user(request), pk=pk)
+    initiative = selectors.initiative_get(user=signed_in_user(request), pk=pk)
     content = initiative.content
     sections = [
         ("Title and summary", "initiatives:details", bool(initiative.title)),
@@ -357,13 +331,13 @@ def handling(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def parties(request: HttpRequest, pk: int) -> HttpResponse:
     """Members see the parties; the lead's IG officers add, change and remove them."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     existing = initiative.parties.values_list("organisation_id", flat=True)
     form = f.PartyForm(
         request.POST or None, organisations=Organisation.objects.exclude(pk__in=existing)
     )
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.party_add(
@@ -388,7 +362,7 @@ def parties(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -404,7 +378,7 @@ def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def data_items(request: HttpRequest, pk: int) -> HttpResponse:
     """The data shared: categories with their fields. Add one item at a time, remove any."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     items: list[dict[str, Any]] = list(initiative.content.get("data", []))
     form = f.DataItemForm(request.POST or None)
@@ -438,7 +412,7 @@ def data_items(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def check_answers(request: HttpRequest, pk: int) -> HttpResponse:
     """Check your answers, then confirm the description as complete."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     problems = services.description_problems(initiative=initiative)
     if request.method == "POST":
@@ -467,7 +441,7 @@ def check_answers(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def legal_basis(request: HttpRequest, pk: int) -> HttpResponse:
     """Members see the explained assessment; the lead's IG officers run it."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     if request.method == "POST":
         try:
@@ -497,7 +471,7 @@ def legal_basis(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def conclusion(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Accept or override one conclusion of the current assessment, with a reason."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     assessment = selectors.current_assessment(initiative=initiative)
     if assessment is None:
@@ -512,7 +486,7 @@ def conclusion(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         request.POST or None,
         initial={"decision": existing.decision, "reason": existing.reason} if existing else None,
     )
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.conclusion_decide(
@@ -539,7 +513,7 @@ def conclusion(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 @login_required
 def fairness_overview(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     assessment = selectors.current_assessment(initiative=initiative)
     if assessment is None:
@@ -574,7 +548,7 @@ def fairness_overview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def fairness_question(request: HttpRequest, pk: int, question_id: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     assessment = selectors.current_assessment(initiative=initiative)
     if assessment is None:
@@ -595,7 +569,7 @@ def fairness_question(request: HttpRequest, pk: int, question_id: str) -> HttpRe
     yes_no = fairness.has_yes_no_answer(question_id)
     if not yes_no:
         del form.fields["answer"]
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.fairness_answer(
@@ -620,7 +594,7 @@ def fairness_question(request: HttpRequest, pk: int, question_id: str) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def dpia_screening(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     assessment = selectors.current_assessment(initiative=initiative)
     if assessment is None:
@@ -630,7 +604,7 @@ def dpia_screening(request: HttpRequest, pk: int) -> HttpResponse:
     if dpia and dpia.needed is not None:
         initial = {"needed": _yes_no(dpia.needed), "reason": dpia.screening_reason}
     form = f.ScreeningForm(request.POST or None, initial=initial)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.dpia_screening_record(
@@ -654,10 +628,10 @@ def dpia_screening(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def dpia_risk_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     form = f.RiskForm(request.POST or None)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.dpia_risk_add(actor=user, initiative=initiative, fields=form.cleaned_data),
@@ -668,7 +642,7 @@ def dpia_risk_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dpia_risk_remove(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     # Visibility first, so that an outsider gets 404 whatever the method.
     initiative = selectors.initiative_get(user=user, pk=pk)
     if request.method != "POST":
@@ -682,11 +656,11 @@ def dpia_risk_remove(request: HttpRequest, pk: int, risk_pk: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def dpia_advice(request: HttpRequest, pk: int) -> HttpResponse:
     """The lead's DPO records advice."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     dpia = selectors.dpia_of(initiative=initiative)
     form = f.AdviceForm(request.POST or None, initial={"advice": dpia.dpo_advice} if dpia else None)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.dpia_advice_record(
@@ -701,11 +675,11 @@ def dpia_advice(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dpia_response(request: HttpRequest, pk: int) -> HttpResponse:
     """Whether the DPO's advice is followed, with reasons when it is not."""
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     dpia = selectors.dpia_of(initiative=initiative)
     form = f.AdviceResponseForm(request.POST or None)
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.dpia_advice_respond(
@@ -727,7 +701,7 @@ def dpia_response(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mechanism(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initiative = selectors.initiative_get(user=user, pk=pk)
     assessment = selectors.current_assessment(initiative=initiative)
     if assessment is None:
@@ -737,7 +711,7 @@ def mechanism(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"mechanism": initiative.mechanism, "reason": initiative.mechanism_reason},
     )
-    if _submitted(
+    if submitted(
         request,
         form,
         lambda: services.mechanism_choose(
