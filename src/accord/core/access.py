@@ -32,6 +32,8 @@ NEGOTIATING_ROLES: Final = frozenset({"ig-officer", "dpo", "siro", "caldicott-gu
 MFA_REQUIRED_ROLES: Final = SIGNING_ROLES | {"org-admin"}
 
 EVERY_ROLE: Final = frozenset(ROLES)
+# Roles the first person of a newly joining organisation may take for themselves (not viewer).
+JOINING_ROLES: Final = ("ig-officer", "siro", "dpo", "caldicott-guardian", "org-admin")
 
 # action -> (roles allowed in the lead organisation, roles allowed in another party organisation)
 _RULES: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {

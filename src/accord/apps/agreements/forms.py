@@ -9,7 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
-from accord.core.access import ROLES
+from accord.core.access import JOINING_ROLES, ROLES
 from accord.core.agreement.sections import SECTION_BY_KEY, Value
 
 
@@ -188,9 +188,6 @@ class SignForm(forms.Form):
     def __init__(self, *args: Any, roles: Iterable[tuple[str, str]] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["role"]).choices = list(roles)
-
-
-JOINING_ROLES = ("ig-officer", "siro", "dpo", "caldicott-guardian", "org-admin")
 
 
 class JoinForm(forms.Form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -21,7 +21,7 @@ from accord.core.agreement.signoff import (
     required_signatories,
     signoff_state,
 )
-from accord.core.evidence import requirements_for
+from accord.core.evidence import RequirementStatus, requirements_for
 
 if TYPE_CHECKING:
     from accord.apps.accounts.models import User
@@ -116,7 +116,7 @@ def signoff_of(*, agreement: Agreement, version: AgreementVersion | None = None)
 @dataclass(frozen=True)
 class PartyEvidence:
     party: InitiativeParty
-    statuses: tuple[Any, ...]  # accord.core.evidence.RequirementStatus
+    statuses: tuple[RequirementStatus, ...]
 
     @property
     def blockers(self) -> list[str]:

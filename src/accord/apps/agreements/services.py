@@ -48,7 +48,7 @@ from accord.apps.initiatives.selectors import (
 from accord.apps.organisations.models import Membership, Organisation
 from accord.apps.organisations.selectors import roles_by_organisation
 from accord.apps.organisations.services import membership_grant
-from accord.core.access import NEGOTIATING_ROLES
+from accord.core.access import JOINING_ROLES, NEGOTIATING_ROLES
 from accord.core.agreement.drafting import DraftSources, Overarching, Party, draft
 from accord.core.agreement.sections import BASELINE_KEYS, SECTION_BY_KEY
 from accord.core.agreement.signoff import SignatureRefused, check_signature
@@ -472,9 +472,7 @@ def invitation_accept(
     """Join: a signed-in member of the organisation, or a new person (a small partner can join
     with one person holding every role it needs)."""
     invitation = invitation_for_token(token)
-    roles = [
-        r for r in roles if r in ("ig-officer", "siro", "dpo", "caldicott-guardian", "org-admin")
-    ]
+    roles = [r for r in roles if r in JOINING_ROLES]
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
