@@ -16,6 +16,7 @@ ROLES: Final = {
     "caldicott-guardian": "Caldicott Guardian",
     "viewer": "Viewer",
     "org-admin": "Organisation administrator",
+    "practitioner": "Practitioner",
 }
 ROLE_DESCRIPTIONS: Final = {
     "ig-officer": "prepares initiatives and agreements",
@@ -24,12 +25,14 @@ ROLE_DESCRIPTIONS: Final = {
     "caldicott-guardian": "signs for the organisation where health or care data is shared",
     "viewer": "reads initiatives the organisation is party to",
     "org-admin": "manages the organisation's people and roles",
+    "practitioner": "looks up one person's record under a live agreement, giving a reason",
 }
 SIGNING_ROLES: Final = frozenset({"siro", "caldicott-guardian"})
 # Everyone who works on the wording of an agreement, in any party.
 NEGOTIATING_ROLES: Final = frozenset({"ig-officer", "dpo", "siro", "caldicott-guardian"})
 # Signatories and administrators can commit an organisation or change who may: they must use MFA.
-MFA_REQUIRED_ROLES: Final = SIGNING_ROLES | {"org-admin"}
+# Practitioners see individual people's records, so they too must use MFA.
+MFA_REQUIRED_ROLES: Final = SIGNING_ROLES | {"org-admin", "practitioner"}
 
 EVERY_ROLE: Final = frozenset(ROLES)
 # Roles the first person of a newly joining organisation may take for themselves (not viewer).
@@ -70,6 +73,28 @@ _ORGANISATION_RULES: Final[dict[str, frozenset[str]]] = {
     "evidence.manage": frozenset({"ig-officer", "dpo", "siro", "org-admin"}),
 }
 
+DISCLOSING: Final = frozenset({"discloses", "both"})
+RECEIVING: Final = frozenset({"receives", "both"})
+ANY_PARTY: Final = DISCLOSING | RECEIVING
+# Exchange actions are taken for one party organisation under a signed agreement:
+# action -> (roles needed in that organisation, the party's role in the sharing, lead only?).
+_PARTY_RULES: Final[dict[str, tuple[frozenset[str], frozenset[str], bool]]] = {
+    "exchange.view": (EVERY_ROLE, ANY_PARTY, False),
+    "exchange.go-live": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
+    "exchange.suspend": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
+    "exchange.terminate": (frozenset({"siro"}), ANY_PARTY, True),
+    "dataset.manage": (frozenset({"ig-officer", "org-admin"}), DISCLOSING, False),
+    "client.manage": (frozenset({"ig-officer", "org-admin"}), RECEIVING, False),
+    "exchange.lookup": (
+        frozenset({"practitioner", "ig-officer", "caldicott-guardian"}),
+        RECEIVING,
+        False,
+    ),
+    "file.share": (frozenset({"ig-officer"}), DISCLOSING, False),
+    "external.record": (frozenset({"ig-officer"}), ANY_PARTY, False),
+}
+PARTY_ACTIONS: Final = frozenset(_PARTY_RULES)
+
 
 def may(action: str, *, lead_roles: frozenset[str], party_roles: frozenset[str]) -> bool:
     """Whether someone with these roles in the lead organisation and in other parties may act."""
@@ -86,6 +111,15 @@ def may_in_organisation(action: str, *, roles: frozenset[str]) -> bool:
     except KeyError:
         raise ValueError(f"unknown action {action!r}") from None
     return bool(roles & needed)
+
+
+def may_for_party(action: str, *, roles: frozenset[str], party_role: str, is_lead: bool) -> bool:
+    """Whether someone with these roles in one party organisation may act for it."""
+    try:
+        needed, party_roles, lead_only = _PARTY_RULES[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}") from None
+    return bool(roles & needed) and party_role in party_roles and (is_lead or not lead_only)
 
 
 def requires_mfa(roles: frozenset[str], *, is_site_admin: bool) -> bool:

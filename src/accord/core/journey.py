@@ -38,7 +38,8 @@ class JourneyFacts:
     dpia_needed: bool | None  # None until the screening outcome is recorded
     dpia_complete: bool
     mechanism_chosen: bool
-    agreement_status: str | None = None  # None until drafted; "negotiating" | "signed"
+    # None until drafted; then negotiating | signed | live | suspended | terminated
+    agreement_status: str | None = None
     signatures_waiting: int = 0
 
 
@@ -64,7 +65,15 @@ def tasks(facts: JourneyFacts) -> tuple[Task, ...]:
     ]
     result.append(_agreement(facts, names["agreement"], result))
     if facts.agreement_status == "signed":
-        result.append(Task("go-live", names["go-live"], NOT_STARTED))
+        result.append(Task("go-live", names["go-live"], NOT_STARTED, "Ready to go live."))
+    elif facts.agreement_status == "live":
+        result.append(Task("go-live", names["go-live"], COMPLETED, "Sharing under the agreement."))
+    elif facts.agreement_status == "suspended":
+        result.append(
+            Task("go-live", names["go-live"], IN_PROGRESS, "Suspended: nothing is shared.")
+        )
+    elif facts.agreement_status == "terminated":
+        result.append(Task("go-live", names["go-live"], COMPLETED, "Ended: nothing is shared."))
     else:
         result.append(
             Task(
@@ -152,7 +161,7 @@ def _agreement(facts: JourneyFacts, name: str, earlier: list[Task]) -> Task:
             "The fairness answers say the sharing is not fair or not necessary: "
             "if it is not fair, it is not lawful. Change the initiative or revisit the answers.",
         )
-    if facts.agreement_status == "signed":
+    if facts.agreement_status in ("signed", "live", "suspended", "terminated"):
         return Task("agreement", name, COMPLETED)
     if facts.agreement_status is None:
         return Task("agreement", name, NOT_STARTED, "Ready for an agreement.")

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "accord.apps.initiatives",
     "accord.apps.evidence",
     "accord.apps.agreements",
+    "accord.apps.exchange",
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

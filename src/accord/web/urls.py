@@ -31,6 +31,7 @@ urlpatterns = [
     path("initiatives/", include("accord.apps.initiatives.urls")),
     path("evidence/", include("accord.apps.evidence.urls")),
     path("agreements/", include("accord.apps.agreements.urls")),
+    path("agreements/<int:pk>/exchange/", include("accord.apps.exchange.urls")),
     path("site-admin/login/", admin_sign_in),
     path("site-admin/", admin.site.urls),
 ]

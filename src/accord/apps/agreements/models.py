@@ -19,7 +19,16 @@ class Agreement(models.Model):
     """The agreement for one initiative. Its wording lives in versions; this row holds state."""
 
     NEGOTIATING, SIGNED = "negotiating", "signed"
-    STATUSES = [(NEGOTIATING, "Negotiating"), (SIGNED, "Signed")]
+    LIVE, SUSPENDED, TERMINATED = "live", "suspended", "terminated"
+    # Every status after the last signature: the wording is fixed from then on.
+    AFTER_SIGNING = frozenset({SIGNED, LIVE, SUSPENDED, TERMINATED})
+    STATUSES = [
+        (NEGOTIATING, "Negotiating"),
+        (SIGNED, "Signed"),
+        (LIVE, "Live"),
+        (SUSPENDED, "Suspended"),
+        (TERMINATED, "Terminated"),
+    ]
 
     initiative = models.OneToOneField(
         "initiatives.Initiative", on_delete=models.PROTECT, related_name="agreement"
@@ -32,11 +41,21 @@ class Agreement(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="followers"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    live_at = models.DateTimeField(null=True, blank=True)
+    # Why the agreement was last suspended, resumed or terminated, as the person gave it.
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Set by a recorded review; the next review falls a review period later.
+    last_reviewed_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.initiative}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status in self.AFTER_SIGNING
 
     def current_version(self) -> AgreementVersion:
         return self.versions.order_by("-number")[0]

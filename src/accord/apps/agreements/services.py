@@ -82,7 +82,7 @@ def _audit(
 
 
 def _refuse_if_signed(agreement: Agreement) -> None:
-    if agreement.status == Agreement.SIGNED:
+    if agreement.is_signed:
         raise ValidationError(
             "This agreement has been signed by every party, so its wording cannot change. "
             "A change is made by varying it at a review."
@@ -161,7 +161,7 @@ def _ready(initiative: Initiative) -> None:
 def _check_follows(initiative: Initiative, follows: Agreement | None) -> None:
     if follows is None:
         return
-    if not follows.is_overarching or follows.status != Agreement.SIGNED:
+    if not follows.is_overarching or not follows.is_signed:
         raise ValidationError("Only a signed overarching agreement can be followed.")
     theirs = set(follows.initiative.parties.values_list("organisation_id", flat=True))
     ours = set(initiative.parties.values_list("organisation_id", flat=True))
@@ -602,7 +602,7 @@ def signature_give(
             ).exists()
         )
         try:
-            if agreement.status == Agreement.SIGNED:
+            if agreement.is_signed:
                 raise SignatureRefused("This agreement is already signed by every party.")
             check_signature(
                 signatory=signatory,

@@ -81,7 +81,7 @@ def agreement_start(request: HttpRequest, initiative_pk: int) -> HttpResponse:
     overarching = [
         (a.pk, f"{a.reference}: {a.initiative.title}")
         for a in selectors.agreements_visible_to(user=user)
-        .filter(is_overarching=True, status=Agreement.SIGNED)
+        .filter(is_overarching=True, status__in=Agreement.AFTER_SIGNING)
         .select_related("initiative")
     ]
     form = f.DraftForm(request.POST or None, overarching=overarching)
@@ -606,7 +606,7 @@ def document(request: HttpRequest, pk: int, number: int, fmt: str) -> HttpRespon
         )
         for s in version.signatures.select_related("organisation").order_by("signed_at", "id")
     ]
-    signed = signoff.complete and agreement.status == Agreement.SIGNED
+    signed = signoff.complete and agreement.is_signed
     status = (
         "Signed"
         if signed

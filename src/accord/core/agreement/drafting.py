@@ -343,6 +343,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# A first suggestion sized to the volume the initiative described; the parties negotiate it.
+_SUGGESTED_LIMIT: Final = {"case-by-case": 100, "cohort": 10_000, "bulk": 1_000_000}
+
+
 def _suggested(sources: DraftSources) -> dict[str, tuple[str, dict[str, Any]]]:
     """Accord's suggested wording for the negotiated sections of a first draft."""
     data = sources.initiative
@@ -374,6 +378,11 @@ def _suggested(sources: DraftSources) -> dict[str, tuple[str, dict[str, Any]]]:
             "A recipient may pass the data on only where the law requires it (for example a court "
             "order), and then tells the party that shared it unless the law forbids that.",
             {},
+        ),
+        "limits": (
+            "A recipient receives at most the number of records below in each period. A request "
+            "beyond it is refused and logged; the parties vary this agreement to raise it.",
+            {"records": _SUGGESTED_LIMIT.get(data.get("volume", ""), 1000), "per": "day"},
         ),
         "retention": (
             "Recipients keep the data only as long as the purpose needs it, within the period "

@@ -50,6 +50,7 @@ PROHIBITED_USES: Final = {
         Use("re-identify", "Re-identify people from pseudonymised or anonymised data", "derive"),
     )
 }
+LIMIT_PERIODS: Final = {"day": "day", "week": "week (Monday to Sunday)", "month": "calendar month"}
 END_ACTIONS: Final = {
     "delete": "Delete it securely",
     "return": "Return it to the party that shared it",
@@ -135,6 +136,16 @@ SECTIONS: Final = (
         "How the data moves, and security",
         "The mechanism chosen for the sharing and the security measures each party keeps.",
         derived=True,
+    ),
+    Section(
+        "limits",
+        "How much may be shared",
+        "The most records a recipient may receive through Accord in each period. The exchange "
+        "refuses anything beyond it, so an error or a compromised system cannot take more.",
+        values=(
+            Value("records", "At most (records)", "int", minimum=1, maximum=100_000_000),
+            Value("per", "In each", "choice", choices=tuple(LIMIT_PERIODS.items())),
+        ),
     ),
     Section(
         "retention",
