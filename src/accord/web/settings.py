@@ -10,10 +10,15 @@ Everything a deployer changes comes from the environment:
                       send real e-mail by SMTP; without EMAIL_HOST e-mail is printed to the console
   ACCORD_FROM_EMAIL   the sender of Accord's e-mail
   ACCORD_EVIDENCE_MAX_BYTES  the largest security evidence file accepted (default 10 MiB)
+  ACCORD_DATASET_MAX_BYTES   the largest CSV or Excel dataset accepted (default 512 MiB)
+  ACCORD_SHARED_FILE_MAX_BYTES  the largest file shared under an agreement (default 100 MiB)
+  ACCORD_DATA_SOURCES  JSON naming the PostgreSQL databases providers may register tables from:
+                      {"mis": {"url": "postgres://reader:...@host/db", "organisations": ["..."]}}
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -213,6 +218,22 @@ WHITENOISE_AUTOREFRESH = DEBUG
 ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ACCORD_INVITATION_DAYS = int(os.environ.get("ACCORD_INVITATION_DAYS", "14"))
 ACCORD_REMINDER_DAYS = int(os.environ.get("ACCORD_REMINDER_DAYS", "7"))
+
+# The exchange (accord.apps.exchange).
+# PostgreSQL tables and views are reached only through sources the operator names here, never a
+# connection string typed into a web form: no secrets in the database, no requests to arbitrary
+# hosts. Each source lists the organisations (by name) that may register tables from it.
+ACCORD_DATA_SOURCES: dict[str, dict[str, object]] = json.loads(
+    os.environ.get("ACCORD_DATA_SOURCES", "{}")
+)
+ACCORD_DATASET_MAX_BYTES = int(os.environ.get("ACCORD_DATASET_MAX_BYTES", 512 * 1024 * 1024))
+ACCORD_SHARED_FILE_MAX_BYTES = int(
+    os.environ.get("ACCORD_SHARED_FILE_MAX_BYTES", 100 * 1024 * 1024)
+)
+ACCORD_TOKEN_SECONDS = int(os.environ.get("ACCORD_TOKEN_SECONDS", "3600"))
+# After a secret is rotated the old one keeps working this long, so a partner can redeploy.
+ACCORD_SECRET_OVERLAP_HOURS = int(os.environ.get("ACCORD_SECRET_OVERLAP_HOURS", "24"))
+ACCORD_STREAM_PAGE_ROWS = int(os.environ.get("ACCORD_STREAM_PAGE_ROWS", "10000"))
 
 LOGGING = {
     "version": 1,

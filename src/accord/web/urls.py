@@ -32,6 +32,7 @@ urlpatterns = [
     path("evidence/", include("accord.apps.evidence.urls")),
     path("agreements/", include("accord.apps.agreements.urls")),
     path("agreements/<int:pk>/exchange/", include("accord.apps.exchange.urls")),
+    path("api/", include("accord.apps.exchange.api_urls")),
     path("site-admin/login/", admin_sign_in),
     path("site-admin/", admin.site.urls),
 ]

@@ -6,6 +6,8 @@ and disclosure goes through the services, which write the log in the same transa
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -211,7 +213,7 @@ class SharedFile(models.Model):
     agreement = models.ForeignKey(AGREEMENT, on_delete=models.PROTECT, related_name="files")
     provider = models.ForeignKey(ORGANISATION, on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey(ORGANISATION, on_delete=models.PROTECT, related_name="+")
-    recipients = models.ManyToManyField(USER, related_name="+")
+    recipients: models.ManyToManyField[Any, Any] = models.ManyToManyField(USER, related_name="+")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.BigIntegerField()

@@ -132,7 +132,7 @@ def exchange_terms(
 def _values(content: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     for section in content.get("sections", []):
         if section["key"] == key:
-            return section.get("values") or {}  # type: ignore[no-any-return]
+            return section.get("values") or {}
     return {}
 
 
