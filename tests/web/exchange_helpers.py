@@ -6,7 +6,9 @@ the exchange web tests, the PostgreSQL races and the benchmarks' fixtures.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from accord.apps.accounts.models import User
 from accord.apps.agreements import services as agreements
@@ -35,8 +37,14 @@ class Sharing:
     school_ig: User  # the head: IG officer, SIRO and organisation administrator
 
 
-def signed_agreement(*, prefix: str = "") -> Sharing:
-    """A Signed agreement between Northshire County Council and Brookfield Primary School."""
+def signed_agreement(
+    *, prefix: str = "", values: Mapping[str, Mapping[str, Any]] | None = None
+) -> Sharing:
+    """A Signed agreement between Northshire County Council and Brookfield Primary School.
+
+    `values` changes sections' typed values before anyone signs (the school proposes, the
+    council accepts), e.g. {"limits": {"records": 250, "per": "day"}}.
+    """
     council = organisation_create(
         actor=None,
         name="Northshire County Council",
@@ -56,6 +64,17 @@ def signed_agreement(*, prefix: str = "") -> Sharing:
     school_dpo = person(school, "dpo", email=f"{prefix}dpo@brookfield.example")
     give_evidence(siro, council)
     give_evidence(head, school)
+    for key, wanted in (values or {}).items():
+        section = agreement.current_version().section(key)
+        proposal = agreements.proposal_make(
+            actor=head,
+            agreement=agreement,
+            section_key=key,
+            text=section["text"],
+            values={**section["values"], **wanted},
+            reason="As the parties agreed.",
+        )
+        agreements.proposal_decide(actor=ig, proposal=proposal, accept=True)
     version = agreement.current_version()
     for user, role in ((siro, "siro"), (dpo, "dpo"), (head, "siro"), (school_dpo, "dpo")):
         agreements.signature_give(
@@ -72,7 +91,9 @@ def signed_agreement(*, prefix: str = "") -> Sharing:
     return Sharing(agreement, council, school, ig, siro, practitioner, head)
 
 
-def live_agreement(*, prefix: str = "") -> Sharing:
-    sharing = signed_agreement(prefix=prefix)
+def live_agreement(
+    *, prefix: str = "", values: Mapping[str, Mapping[str, Any]] | None = None
+) -> Sharing:
+    sharing = signed_agreement(prefix=prefix, values=values)
     sharing.agreement = exchange.go_live(actor=sharing.council_ig, agreement=sharing.agreement)
     return sharing

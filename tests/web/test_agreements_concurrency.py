@@ -6,7 +6,6 @@ write, so it cannot show a race.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -19,6 +18,7 @@ from accord.apps.audit.models import AuditEntry
 from accord.apps.audit.services import audit_verify
 from accord.apps.organisations.models import Organisation
 from tests.web.agreement_helpers import SCHOOL, give_evidence, person, ready_initiative
+from tests.web.races import at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -29,28 +29,6 @@ pytestmark = [
     ),
 ]
 ROUNDS = 100
-
-
-def _at_once(*calls: Callable[[], object]) -> list[BaseException]:
-    """Run the calls in threads released together; return what they raised."""
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            call()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_two_signatories_signing_at_once_never_lose_a_signature(
@@ -82,7 +60,7 @@ def test_two_signatories_signing_at_once_never_lose_a_signature(
 
     for round_number in range(ROUNDS):
         version = agreement.current_version()
-        errors = _at_once(
+        _, errors = at_once(
             signing(siro, "siro", version.number, version.content_hash),
             signing(head, "siro", version.number, version.content_hash),
         )
@@ -105,7 +83,7 @@ def test_two_signatories_signing_at_once_never_lose_a_signature(
     version = agreement.current_version()
     for user, role in ((dpo, "dpo"), (head, "dpo")):
         signing(user, role, version.number, version.content_hash)()
-    errors = _at_once(
+    _, errors = at_once(
         signing(siro, "siro", version.number, version.content_hash),
         signing(head, "siro", version.number, version.content_hash),
     )

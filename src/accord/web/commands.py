@@ -80,19 +80,24 @@ def demo_command() -> int:
 
 
 def verify_audit() -> int:
+    """Check both hash chains: the audit log and the disclosure log."""
     setup_django()
     from accord.apps.audit.services import audit_verify
+    from accord.apps.exchange.services import disclosures_verify
 
-    checked, problem = audit_verify()
-    if problem is None:
-        print(f"The audit log verifies: {checked} entries, chain intact.")
-        return 0
-    print(
-        f"accord: the audit log does NOT verify: entry #{problem.sequence} {problem.reason}. "
-        f"Entries before #{problem.sequence} verify.",
-        file=sys.stderr,
-    )
-    return 1
+    failed = False
+    for name, verify in (("audit log", audit_verify), ("disclosure log", disclosures_verify)):
+        checked, problem = verify()
+        if problem is None:
+            print(f"The {name} verifies: {checked} entries, chain intact.")
+            continue
+        failed = True
+        print(
+            f"accord: the {name} does NOT verify: entry #{problem.sequence} {problem.reason}. "
+            f"Entries before #{problem.sequence} verify.",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
 
 
 def remind() -> int:
