@@ -69,9 +69,11 @@ def pull(**changes: Any) -> DisclosureRequest:
 def test_the_terms_are_read_from_the_signed_wording() -> None:
     t = terms()
     assert [(p.key, p.role) for p in t.parties] == [("1", "discloses"), ("2", "receives")]
-    assert "NHS number" in t.data_items and "existing care package" in t.data_items
+    assert "NHS number" in t.data_items
+    assert "existing care package" in t.data_items
     assert t.purposes == ("direct-care",)
-    assert t.start_on == dt.date(2026, 11, 25) and t.end_on is None
+    assert t.start_on == dt.date(2026, 11, 25)
+    assert t.end_on is None
     assert t.limit == VolumeLimit(10_000, "day")
     assert t.review_due_on(None) == dt.date(2027, 11, 25)
     assert t.review_due_on(dt.date(2027, 10, 1)) == dt.date(2028, 10, 1)
@@ -107,7 +109,8 @@ def test_a_request_within_the_terms_gets_only_the_agreed_columns_and_names_its_c
 
 def test_asking_for_fewer_fields_narrows_the_disclosure() -> None:
     decision = decide(pull(fields=("SURNAME",)), terms(), LIVE, AT)
-    assert decision.allowed and decision.fields == ("SURNAME",)
+    assert decision.allowed
+    assert decision.fields == ("SURNAME",)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +141,8 @@ def test_every_refusal_names_the_clause_it_rests_on(
 ) -> None:
     decision = decide(pull(**request_changes), terms(), facts, at)
     assert decision.effect == "deny"
-    assert decision.fields == () and decision.records == 0
+    assert decision.fields == ()
+    assert decision.records == 0
     assert clause_key in {c.key for c in decision.clauses}
     assert any(words in r.text for r in decision.reasons), decision.reasons
 
@@ -148,13 +152,15 @@ def test_the_end_date_closes_the_channel() -> None:
     term = next(s for s in document["sections"] if s["key"] == "term")
     term["values"]["end_on"] = "2026-11-30"
     decision = decide(pull(), terms(document), LIVE, AT)
-    assert not decision.allowed and decision.first.clause.key == "term"
+    assert not decision.allowed
+    assert decision.first.clause.key == "term"
     assert "ended on 30 November 2026" in decision.first.text
 
 
 def test_the_last_records_under_the_limit_are_granted_and_no_more() -> None:
     decision = decide(pull(records=500), terms(), ChannelFacts(status="live", used=9_800), AT)
-    assert decision.allowed and decision.records == 200
+    assert decision.allowed
+    assert decision.records == 200
 
 
 def test_a_match_is_not_counted_against_the_record_limit() -> None:
@@ -169,7 +175,8 @@ def test_the_channel_reopens_when_the_cause_is_put_right() -> None:
     reviewed = ChannelFacts(status="live", last_reviewed_on=dt.date(2027, 11, 30))
     assert closures(t, reviewed, overdue) == ()
     lapsed = ChannelFacts(status="live", evidence_lapsed=(HOSPITAL,))
-    assert closures(t, lapsed, AT.date()) and closures(t, LIVE, AT.date()) == ()
+    assert closures(t, lapsed, AT.date())
+    assert closures(t, LIVE, AT.date()) == ()
 
 
 def test_an_unknown_kind_of_disclosure_is_a_programming_error() -> None:
@@ -208,7 +215,8 @@ def test_pseudonyms_ignore_spacing_and_case_and_depend_on_the_key() -> None:
     assert pseudonym(key, "943 476 5919") == pseudonym(key, "9434765919")
     assert pseudonym(key, "A123") == pseudonym(key, "a123")
     assert pseudonym(key, "A123") != pseudonym(new_key(), "A123")
-    assert len(pseudonym(key, "A123")) == 64 and "a123" not in pseudonym(key, "A123")
+    assert len(pseudonym(key, "A123")) == 64
+    assert "a123" not in pseudonym(key, "A123")
 
 
 def test_the_fixture_is_not_changed_by_reading_it() -> None:

@@ -34,7 +34,8 @@ def test_the_lead_takes_a_signed_agreement_live_and_the_task_list_says_so() -> N
     sharing = signed_agreement()
     client = signed_in(sharing.council_ig, mfa=True)
     overview = client.get(f"/agreements/{sharing.agreement.pk}/exchange/").content.decode()
-    assert "Go live" in overview and "not live" in overview
+    assert "Go live" in overview
+    assert "not live" in overview
     response = client.post(f"/agreements/{sharing.agreement.pk}/exchange/go-live/")
     assert response.status_code == 302
     sharing.agreement.refresh_from_db()
@@ -176,14 +177,19 @@ def test_every_disclosure_and_refusal_is_chained_and_tampering_is_found() -> Non
         )
 
     allowed = pull()
-    assert allowed.count == 10 and b"secret" not in allowed.payload
-    assert allowed.entry.fields == ["UPN", "Surname"] and allowed.entry.record_count == 10
+    assert allowed.count == 10
+    assert b"secret" not in allowed.payload
+    assert allowed.entry.fields == ["UPN", "Surname"]
+    assert allowed.entry.record_count == 10
     services.suspend(actor=sharing.council_ig, agreement=sharing.agreement, reason="Checking")
     refused = pull()
-    assert not refused.decision.allowed and refused.payload == b""
-    assert refused.entry.effect == "deny" and "suspended" in refused.entry.reason
+    assert not refused.decision.allowed
+    assert refused.payload == b""
+    assert refused.entry.effect == "deny"
+    assert "suspended" in refused.entry.reason
     assert services.disclosures_verify() == (2, None)
     # Edit an entry behind Accord's back: verification names it.
     DisclosureEntry.objects.filter(pk=allowed.entry.pk).update(record_count=1)
-    checked, problem = services.disclosures_verify()
-    assert problem is not None and problem.sequence == allowed.entry.sequence
+    _checked, problem = services.disclosures_verify()
+    assert problem is not None
+    assert problem.sequence == allowed.entry.sequence

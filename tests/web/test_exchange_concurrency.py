@@ -41,7 +41,8 @@ def test_go_live_started_twice_at_once_has_one_winner() -> None:
             lambda: services.go_live(actor=sharing.council_siro, agreement=agreement),
         )
         assert len(results) == 1, f"round {round_number}: {errors!r}"
-        assert len(errors) == 1 and isinstance(errors[0], services.ExchangeRefused)
+        assert len(errors) == 1
+        assert isinstance(errors[0], services.ExchangeRefused)
         assert "already live" in str(errors[0])
         assert AuditEntry.objects.filter(verb="agreement.went-live").count() == went_live + 1
         assert Channel.objects.filter(agreement=agreement).count() == 1

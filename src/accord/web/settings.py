@@ -12,6 +12,9 @@ Everything a deployer changes comes from the environment:
   ACCORD_EVIDENCE_MAX_BYTES  the largest security evidence file accepted (default 10 MiB)
   ACCORD_DATASET_MAX_BYTES   the largest CSV or Excel dataset accepted (default 512 MiB)
   ACCORD_SHARED_FILE_MAX_BYTES  the largest file shared under an agreement (default 100 MiB)
+  ACCORD_EXCHANGE_KEY_FILE  the age identity that encrypts files shared under agreements
+                      (default ACCORD_DATA_DIR/keys/exchange.agekey, made on first use); back it
+                      up apart from the data directory: without it the files cannot be read
   ACCORD_DATA_SOURCES  JSON naming the PostgreSQL databases providers may register tables from:
                       {"mis": {"url": "postgres://reader:...@host/db", "organisations": ["..."]}}
 """

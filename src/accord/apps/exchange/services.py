@@ -180,6 +180,7 @@ def disclose(
     dataset: Dataset | None = None,
     reason: str = "",
     counts: bool = True,
+    provider: Organisation | None = None,
 ) -> Disclosure:
     """Decide, fetch what is allowed, count it and log it: all in one transaction.
 
@@ -213,7 +214,7 @@ def disclose(
             kind=request.kind if request.kind != "file" else DisclosureEntry.FILE_DOWNLOAD,
             decision=decision,
             party=party,
-            provider=dataset.provider if dataset else None,
+            provider=provider or (dataset.provider if dataset else None),
             client=client,
             person=person,
             dataset=dataset,

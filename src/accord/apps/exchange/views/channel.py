@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accord.apps.agreements.models import Agreement
 from accord.apps.agreements.selectors import agreement_get
-from accord.apps.exchange import selectors, services
+from accord.apps.exchange import credentials, selectors, services
 from accord.apps.exchange.forms import ReasonForm
-from accord.apps.exchange.models import ApiClient, ExternalMechanism, SharedFile
+from accord.apps.exchange.models import ExternalMechanism, SharedFile
 from accord.apps.organisations.selectors import roles_by_organisation
 from accord.core.access import PARTY_ACTIONS
 from accord.core.exchange.terms import clause
@@ -65,9 +65,7 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
         volumes=selectors.volumes(agreement, today=today),
         parties=agreement.initiative.parties.select_related("organisation"),
         datasets=agreement.datasets.select_related("provider").prefetch_related("columns"),
-        clients=ApiClient.objects.filter(
-            agreement=agreement, organisation_id__in=my_organisations
-        ).select_related("organisation"),
+        clients=credentials.clients_managed(user=user, agreement=agreement),
         files=SharedFile.objects.filter(agreement=agreement, withdrawn_at__isnull=True)
         .filter(Q(provider_id__in=my_organisations) | Q(recipients=user))
         .distinct(),

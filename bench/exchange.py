@@ -1,0 +1,268 @@
+"""The exchange API's streaming rate against a raw `COPY ... TO STDOUT` of the same rows.
+
+Run by bench/run.py in a process of its own (Django is configured once per process, and this
+one needs PostgreSQL). It makes a fresh database, takes a two-party agreement live through the
+services, loads 1,000,000 rows into a dataset of 8 columns (6 mapped to agreed data items, 2
+never shared), creates a client credential, starts the application under gunicorn with ONE
+sync worker, and then, interleaved, three times each:
+
+  - API:  POST /api/v1/oauth/token, then GET /api/v1/datasets/<id>/records (NDJSON, every
+          permitted field) over HTTP, reading the whole stream; each page of rows is decided,
+          counted against the volume limit and written to the hash-chained disclosure log;
+  - raw:  `COPY accord_ds_<id> TO STDOUT` of all the same rows, read in full by psycopg from the
+          same PostgreSQL: no decision, no log, no HTTP, no JSON.
+
+It prints one JSON object; bench/run.py turns it into the table in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = int(os.environ.get("ACCORD_BENCH_ROWS", "1000000"))
+RUNS = 3
+ADMIN_URL = os.environ.get(
+    "ACCORD_BENCH_DATABASE_URL", "postgres://accord:accord@127.0.0.1:5432/accord"
+)
+BENCH_DB = "accord_bench"
+
+
+def fresh_database() -> str:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {BENCH_DB}")
+    parts = urllib.parse.urlsplit(ADMIN_URL)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+
+def setup(database_url: str, data_dir: Path) -> dict[str, Any]:
+    """Migrate, go live, load the rows and make a client. Returns what the runs need."""
+    os.environ.update(
+        DATABASE_URL=database_url,
+        ACCORD_DATA_DIR=str(data_dir),
+        ACCORD_STATIC_ROOT=str(data_dir / "static"),
+        DJANGO_SETTINGS_MODULE="accord.web.settings",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+    from tests.web.exchange_helpers import live_agreement
+
+    from accord.apps.exchange import credentials, store
+    from accord.apps.exchange.models import Dataset
+
+    call_command("migrate", verbosity=0, interactive=False)
+    sharing = live_agreement(values={"limits": {"records": 100_000_000, "per": "day"}})
+    headers = [
+        "UPN",
+        "Forename",
+        "Surname",
+        "DOB",
+        "Attendance",
+        "AbsenceCodes",
+        "Ethnicity",
+        "FSM",
+    ]
+    items = {
+        "UPN": "unique pupil number",
+        "Forename": "name",
+        "Surname": "name",
+        "DOB": "date of birth",
+        "Attendance": "attendance percentage",
+        "AbsenceCodes": "absence codes",
+    }
+    started = time.perf_counter()
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            agreement=sharing.agreement,
+            provider=sharing.school,
+            name="Attendance",
+            source=Dataset.UPLOAD,
+            created_by=sharing.school_ig,
+            key_column="UPN",
+        )
+        store.create_store(dataset, headers)
+        store.insert_rows(
+            dataset,
+            (
+                (
+                    f"H{i:012d}",
+                    "Alexandra",
+                    f"Pupil-{i}",
+                    "2015-09-01",
+                    f"{80 + i % 20}.5",
+                    "I,M,O",
+                    "WBRI",
+                    "N",
+                )
+                for i in range(ROWS)
+            ),
+        )
+        for name, item in items.items():
+            dataset.columns.filter(name=name).update(data_item=item)
+    load_seconds = time.perf_counter() - started
+    client, secret = credentials.client_create(
+        actor=sharing.council_ig, agreement=sharing.agreement, name="Bench"
+    )
+    from django.db import connections
+
+    connections.close_all()
+    return {
+        "dataset": dataset.pk,
+        "table": dataset.store_table,
+        "client_id": client.client_id,
+        "secret": secret,
+        "load_seconds": load_seconds,
+        "fields": len(items),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(port: int) -> None:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def token(port: int, client_id: str, secret: str) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    body = urllib.parse.urlencode(
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    )
+    connection.request(
+        "POST",
+        "/api/v1/oauth/token",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = connection.getresponse()
+    data = json.loads(response.read())
+    if response.status != 200:
+        raise RuntimeError(f"token: {response.status} {data}")
+    return str(data["access_token"])
+
+
+def api_run(port: int, setup_data: dict[str, Any]) -> tuple[float, int, int]:
+    """(seconds, records, bytes) for one full NDJSON stream over HTTP, token included."""
+    started = time.perf_counter()
+    bearer = token(port, setup_data["client_id"], setup_data["secret"])
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request(
+        "GET",
+        f"/api/v1/datasets/{setup_data['dataset']}/records?format=ndjson",
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    response = connection.getresponse()
+    if response.status != 200:
+        raise RuntimeError(f"records: {response.status} {response.read()[:500]!r}")
+    records = size = 0
+    last = b""
+    while chunk := response.read(1 << 20):
+        records += chunk.count(b"\n")
+        size += len(chunk)
+        last = chunk[-300:]
+    seconds = time.perf_counter() - started
+    if b'"error"' in last:
+        raise RuntimeError(f"the stream stopped: {last!r}")
+    return seconds, records, size
+
+
+def raw_run(database_url: str, table: str) -> tuple[float, int, int]:
+    import psycopg
+
+    started = time.perf_counter()
+    records = size = 0
+    with (
+        psycopg.connect(database_url) as connection,
+        connection.cursor() as cursor,
+        cursor.copy(f'COPY "{table}" TO STDOUT') as copy,
+    ):
+        for block in copy:
+            records += bytes(block).count(b"\n")
+            size += len(block)
+    return time.perf_counter() - started, records, size
+
+
+def main() -> int:
+    import tempfile
+
+    database_url = fresh_database()
+    with tempfile.TemporaryDirectory(prefix="accord-bench-exchange-") as tmp:
+        data_dir = Path(tmp)
+        setup_data = setup(database_url, data_dir)
+        port = free_port()
+        env = dict(os.environ, ACCORD_ALLOWED_HOSTS="127.0.0.1,localhost")
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "accord.web.wsgi:application",
+                "--workers=1",
+                "--worker-class=sync",
+                "--timeout=600",
+                f"--bind=127.0.0.1:{port}",
+                "--log-level=warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            wait_for(port)
+            api_run(port, setup_data)  # warm-up: imports, first connection
+            api, raw = [], []
+            for _ in range(RUNS):
+                api.append(api_run(port, setup_data))
+                raw.append(raw_run(database_url, setup_data["table"]))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    for _, records, _ in api:
+        if records != ROWS:
+            raise RuntimeError(f"the API sent {records} records, not {ROWS}")
+    api_rate = statistics.median(r / s for s, r, _ in api)
+    raw_rate = statistics.median(r / s for s, r, _ in raw)
+    print(
+        json.dumps(
+            {
+                "rows": ROWS,
+                "fields": setup_data["fields"],
+                "runs": RUNS,
+                "load_seconds": setup_data["load_seconds"],
+                "api_rate": api_rate,
+                "raw_rate": raw_rate,
+                "api_seconds": statistics.median(s for s, _, _ in api),
+                "raw_seconds": statistics.median(s for s, _, _ in raw),
+                "api_mb": statistics.median(b for _, _, b in api) / 1e6,
+                "raw_mb": statistics.median(b for _, _, b in raw) / 1e6,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
