@@ -65,7 +65,8 @@ contracts: setup ## import-linter: the core imports nothing from Django or the o
 unit: setup ## pytest
 	$(UV) run --frozen pytest
 
-bench: setup ## Benchmarks; results go to docs/benchmarks.md
+bench: setup ## Benchmarks (starts a local PostgreSQL for the exchange); results go to docs/benchmarks.md
+	scripts/start-postgresql
 	$(UV) run --frozen python bench/run.py --write docs/benchmarks.md
 
 clean: ## Remove the virtual environments, node_modules, built assets and caches

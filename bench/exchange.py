@@ -9,8 +9,14 @@ sync worker, and then, interleaved, three times each:
   - API:  POST /api/v1/oauth/token, then GET /api/v1/datasets/<id>/records (NDJSON, every
           permitted field) over HTTP, reading the whole stream; each page of rows is decided,
           counted against the volume limit and written to the hash-chained disclosure log;
-  - raw:  `COPY accord_ds_<id> TO STDOUT` of all the same rows, read in full by psycopg from the
-          same PostgreSQL: no decision, no log, no HTTP, no JSON.
+  - raw over HTTP: `COPY accord_ds_<id> TO STDOUT` of all the same rows (every column), streamed
+          by a bare WSGI app (bench/raw_copy_app.py) under the same gunicorn, one sync worker, and
+          read the same way: the like-for-like baseline, differing only in what Accord adds;
+  - raw in process: the same COPY read by psycopg in this process, with no HTTP at all: the
+          ceiling, which no HTTP API can reach.
+
+The targets (at least 0.5 of the raw rate; at least 50,000 records/s per worker) are checked
+against the raw stream over HTTP; the ratio to the in-process COPY is reported beside it.
 
 It prints one JSON object; bench/run.py turns it into the table in docs/benchmarks.md.
 """
@@ -167,14 +173,14 @@ def token(port: int, client_id: str, secret: str) -> str:
     return str(data["access_token"])
 
 
-def api_run(port: int, setup_data: dict[str, Any]) -> tuple[float, int, int]:
-    """(seconds, records, bytes) for one full NDJSON stream over HTTP, token included."""
+def api_run(port: int, setup_data: dict[str, Any], fmt: str) -> tuple[float, int, int]:
+    """(seconds, records, bytes) for one full stream over HTTP, token included."""
     started = time.perf_counter()
     bearer = token(port, setup_data["client_id"], setup_data["secret"])
     connection = http.client.HTTPConnection("127.0.0.1", port)
     connection.request(
         "GET",
-        f"/api/v1/datasets/{setup_data['dataset']}/records?format=ndjson",
+        f"/api/v1/datasets/{setup_data['dataset']}/records?format={fmt}",
         headers={"Authorization": f"Bearer {bearer}"},
     )
     response = connection.getresponse()
@@ -189,7 +195,35 @@ def api_run(port: int, setup_data: dict[str, Any]) -> tuple[float, int, int]:
     seconds = time.perf_counter() - started
     if b'"error"' in last:
         raise RuntimeError(f"the stream stopped: {last!r}")
-    return seconds, records, size
+    return seconds, records - (fmt == "csv"), size  # less the CSV header line
+
+
+def raw_http_run(port: int) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    records = size = 0
+    while chunk := response.read(1 << 20):
+        records += chunk.count(b"\n")
+        size += len(chunk)
+    return time.perf_counter() - started, records, size
+
+
+def gunicorn(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            app,
+            "--workers=1",
+            "--worker-class=sync",
+            "--timeout=600",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def raw_run(database_url: str, table: str) -> tuple[float, int, int]:
@@ -215,36 +249,38 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="accord-bench-exchange-") as tmp:
         data_dir = Path(tmp)
         setup_data = setup(database_url, data_dir)
-        port = free_port()
+        port, raw_port = free_port(), free_port()
         env = dict(os.environ, ACCORD_ALLOWED_HOSTS="127.0.0.1,localhost")
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "accord.web.wsgi:application",
-                "--workers=1",
-                "--worker-class=sync",
-                "--timeout=600",
-                f"--bind=127.0.0.1:{port}",
-                "--log-level=warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        raw_env = dict(env, ACCORD_BENCH_TABLE=setup_data["table"], PYTHONPATH=str(ROOT / "bench"))
+        servers = [
+            gunicorn("accord.web.wsgi:application", port, env),
+            gunicorn("raw_copy_app:application", raw_port, raw_env),
+        ]
         try:
             wait_for(port)
-            api_run(port, setup_data)  # warm-up: imports, first connection
-            api, raw = [], []
+            wait_for(raw_port)
+            api_run(port, setup_data, "ndjson")  # warm-up: imports, first connections
+            raw_http_run(raw_port)
+            api: list[tuple[float, int, int]] = []
+            api_csv: list[tuple[float, int, int]] = []
+            raw_http: list[tuple[float, int, int]] = []
+            raw: list[tuple[float, int, int]] = []
             for _ in range(RUNS):
-                api.append(api_run(port, setup_data))
+                api.append(api_run(port, setup_data, "ndjson"))
+                api_csv.append(api_run(port, setup_data, "csv"))
+                raw_http.append(raw_http_run(raw_port))
                 raw.append(raw_run(database_url, setup_data["table"]))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-    for _, records, _ in api:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
+    for _, records, _ in api + api_csv:
         if records != ROWS:
             raise RuntimeError(f"the API sent {records} records, not {ROWS}")
     api_rate = statistics.median(r / s for s, r, _ in api)
+    api_csv_rate = statistics.median(r / s for s, r, _ in api_csv)
     raw_rate = statistics.median(r / s for s, r, _ in raw)
+    raw_http_rate = statistics.median(r / s for s, r, _ in raw_http)
     print(
         json.dumps(
             {
@@ -253,7 +289,11 @@ def main() -> int:
                 "runs": RUNS,
                 "load_seconds": setup_data["load_seconds"],
                 "api_rate": api_rate,
+                "api_csv_rate": api_csv_rate,
+                "api_csv_mb": statistics.median(b for _, _, b in api_csv) / 1e6,
                 "raw_rate": raw_rate,
+                "raw_http_rate": raw_http_rate,
+                "raw_http_seconds": statistics.median(s for s, _, _ in raw_http),
                 "api_seconds": statistics.median(s for s, _, _ in api),
                 "raw_seconds": statistics.median(s for s, _, _ in raw),
                 "api_mb": statistics.median(b for _, _, b in api) / 1e6,

@@ -45,10 +45,15 @@ def lapsed_evidence(agreement: Agreement, today: dt.date) -> tuple[str, ...]:
 
 
 def channel_facts(
-    agreement: Agreement, *, today: dt.date, party: Organisation | None = None
+    agreement: Agreement,
+    *,
+    today: dt.date,
+    party: Organisation | None = None,
+    terms: ExchangeTerms | None = None,
 ) -> ChannelFacts:
+    """The facts of the moment; `used` counts what `party` has had this period."""
     used = 0
-    terms_limit = terms_of(agreement).limit if party is not None else None
+    terms_limit = (terms or terms_of(agreement)).limit if party is not None else None
     if party is not None and terms_limit is not None:
         used = (
             VolumeUsage.objects.filter(

@@ -196,7 +196,7 @@ def disclose(
         )
         version = agreement.current_version()
         terms = terms_of(agreement)
-        facts = channel_facts(agreement, today=today, party=party)
+        facts = channel_facts(agreement, today=today, party=party, terms=terms)
         decision = decide(request, terms, facts, now)
         payload, count = b"", 0
         if decision.allowed and fetch is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Final
+from typing import Any, Final
 
 import orjson
 from django.db import connection
@@ -124,7 +124,8 @@ def serialise(
         return b"".join(orjson.dumps(dict(zip(names, row, strict=True))) + b"\n" for row in rows)
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        # Lines end in LF, as PostgreSQL's COPY writes them, so both databases send the same.
+        writer = csv.writer(out, lineterminator="\n")
         if header:
             writer.writerow(names)
         writer.writerows(rows)
@@ -144,8 +145,75 @@ def page(
     """Rows offset+1 .. offset+limit of only the named columns, serialised; and how many."""
     if limit <= 0:
         return (serialise(names, [], fmt, header=True) if header else b""), 0
+    if _sql_can_serialise(dataset, names):
+        if fmt == "ndjson":
+            return _ndjson_in_sql(dataset, names, offset=offset, limit=limit)
+        if fmt == "csv":
+            return _csv_by_copy(dataset, names, offset=offset, limit=limit, header=header)
     rows = _rows(dataset, names, offset, limit)
     return serialise(names, rows, fmt, header=header), len(rows)
+
+
+def _sql_can_serialise(dataset: Dataset, names: Sequence[str]) -> bool:
+    # PostgreSQL truncates identifiers past 63 bytes, and the names become JSON keys below.
+    return (
+        dataset.source == Dataset.UPLOAD
+        and connection.vendor == "postgresql"
+        and all(len(name.encode()) <= 63 for name in names)
+    )
+
+
+def _projection(dataset: Dataset, names: Sequence[str]) -> Any:
+    from psycopg import sql
+
+    return sql.SQL(", ").join(
+        sql.SQL("s.{} AS {}").format(sql.Identifier(sql_name), sql.Identifier(name))
+        for sql_name, name in zip(_sql_names(dataset, names), names, strict=True)
+    )
+
+
+def _csv_by_copy(
+    dataset: Dataset, names: Sequence[str], *, offset: int, limit: int, header: bool
+) -> tuple[bytes, int]:
+    """The page as CSV written by PostgreSQL's COPY: as fast as reading the rows at all."""
+    from psycopg import sql
+
+    query = sql.SQL(
+        "COPY (SELECT {} FROM {} s WHERE s._row > {} ORDER BY s._row LIMIT {}) "
+        "TO STDOUT WITH (FORMAT csv, HEADER {})"
+    ).format(
+        _projection(dataset, names),
+        sql.Identifier(dataset.store_table),
+        sql.Literal(offset),
+        sql.Literal(limit),
+        sql.SQL("true" if header else "false"),
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(query) as copy:
+        payload = b"".join(bytes(block) for block in copy)
+    # Rows are numbered 1..N without gaps, so the page holds exactly this many records.
+    return payload, max(0, min(limit, dataset.row_count - offset))
+
+
+def _ndjson_in_sql(
+    dataset: Dataset, names: Sequence[str], *, offset: int, limit: int
+) -> tuple[bytes, int]:
+    """The page as NDJSON made by PostgreSQL itself, in one value: several times faster than
+    serialising row by row in Python.
+
+    `row_to_json` writes each row as one line of compact JSON, with the file's column names as
+    keys (a newline inside a value is escaped), and `string_agg` joins the lines in row order.
+    """
+    from psycopg import sql
+
+    query = sql.SQL(
+        "SELECT string_agg(j, E'\\n' ORDER BY n), count(*) FROM ("
+        "SELECT s._row AS n, row_to_json(p)::text AS j FROM {} s "
+        "CROSS JOIN LATERAL (SELECT {}) p WHERE s._row > %s ORDER BY s._row LIMIT %s) q"
+    ).format(sql.Identifier(dataset.store_table), _projection(dataset, names))
+    with connection.cursor() as cursor:
+        cursor.execute(query.as_string(cursor.cursor.connection), [offset, limit])
+        text, count = cursor.fetchone()
+    return (text.encode() + b"\n" if text else b""), int(count)
 
 
 def find(dataset: Dataset, names: Sequence[str], identifier: str) -> dict[str, object] | None:
