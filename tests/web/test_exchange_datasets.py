@@ -296,7 +296,7 @@ def test_a_large_csv_is_streamed_from_a_temporary_file_and_loaded_in_full(
     dataset = Dataset.objects.get()
     assert dataset.row_count == rows
     payload, count = store.page(dataset, ["UPN"], offset=rows - 1, limit=10, fmt="csv")
-    assert (payload, count) == (f"U{rows:09d}\r\n".encode(), 1)
+    assert (payload, count) == (f"U{rows:09d}\n".encode(), 1)
 
 
 # --- Bad input ---------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ def test_a_provider_registers_a_table_of_its_source_maps_it_and_pages_hold_only_
         {"upn": "B123", "name": "Bob", "dob": "2015-07-19", "attendance": "88.0"},
     ]
     rest, count = store.page(dataset, shared, offset=2, limit=2, fmt="csv", header=True)
-    assert (rest, count) == (b"upn,name,dob,attendance\r\nC123,Cara,2016-01-02,91.2\r\n", 1)
+    assert (rest, count) == (b"upn,name,dob,attendance\nC123,Cara,2016-01-02,91.2\n", 1)
     assert store.find(dataset, ["name"], " c123 ") == {"name": "Cara"}
     assert list(store.identifiers(dataset)) == ["A123", "B123", "C123"]
 
@@ -198,7 +198,7 @@ def test_a_view_is_registered_like_a_table() -> None:
     assert dataset.row_count == 1
     assert [c.name for c in dataset.columns.all()] == ["upn", "attendance"]
     payload, _ = store.page(dataset, ["upn", "attendance"], offset=0, limit=10, fmt="csv")
-    assert payload == b"B123,88.0\r\n"
+    assert payload == b"B123,88.0\n"
 
 
 @on_postgresql

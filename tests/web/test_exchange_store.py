@@ -31,15 +31,17 @@ def test_ndjson_pages_hold_every_value_exactly_and_only_the_named_columns() -> N
         source=Dataset.UPLOAD,
         created_by=sharing.school_ig,
     )
-    store.create_store(dataset, ["Id", "Text", "Other"])
+    # Column names reach SQL as quoted identifiers: quotes and "%" are only names.
+    store.create_store(dataset, ["Id", 'Text "quoted" 100%', "Other"])
     store.insert_rows(dataset, AWKWARD)
-    payload, count = store.page(dataset, ["Text", "Id"], offset=1, limit=10, fmt="ndjson")
+    text = 'Text "quoted" 100%'
+    payload, count = store.page(dataset, [text, "Id"], offset=1, limit=10, fmt="ndjson")
     assert count == 3
     lines = payload.splitlines()
     assert [orjson.loads(line) for line in lines] == [
-        {"Text": text, "Id": key} for key, text, _ in AWKWARD[1:]
+        {text: value, "Id": key} for key, value, _ in AWKWARD[1:]
     ]
-    assert all(list(orjson.loads(line)) == ["Text", "Id"] for line in lines)
+    assert all(list(orjson.loads(line)) == [text, "Id"] for line in lines)
     whole, total = store.page(dataset, ["Other"], offset=0, limit=2, fmt="ndjson")
     assert total == 2
     assert [orjson.loads(line) for line in whole.splitlines()] == [
@@ -58,11 +60,13 @@ def test_csv_pages_parse_back_to_the_same_values_with_one_header_at_the_start() 
         source=Dataset.UPLOAD,
         created_by=sharing.school_ig,
     )
-    store.create_store(dataset, ["Id", "Text", "Other"])
+    store.create_store(dataset, ["Id", 'Text "quoted" 100%', "Other"])
     store.insert_rows(dataset, AWKWARD)
-    first, count = store.page(dataset, ["Id", "Text"], offset=0, limit=2, fmt="csv", header=True)
-    rest, more = store.page(dataset, ["Id", "Text"], offset=2, limit=10, fmt="csv")
+    first, count = store.page(
+        dataset, ["Id", 'Text "quoted" 100%'], offset=0, limit=2, fmt="csv", header=True
+    )
+    rest, more = store.page(dataset, ["Id", 'Text "quoted" 100%'], offset=2, limit=10, fmt="csv")
     assert (count, more) == (2, 2)
     rows = list(csv.reader(io.StringIO((first + rest).decode(), newline="")))
-    assert rows == [["Id", "Text"], *([key, text] for key, text, _ in AWKWARD)]
+    assert rows == [["Id", 'Text "quoted" 100%'], *([key, text] for key, text, _ in AWKWARD)]
     assert not first.endswith(b"\r\n")  # LF on both databases

@@ -208,10 +208,17 @@ def _ndjson_in_sql(
     query = sql.SQL(
         "SELECT string_agg(j, E'\\n' ORDER BY n), count(*) FROM ("
         "SELECT s._row AS n, row_to_json(p)::text AS j FROM {} s "
-        "CROSS JOIN LATERAL (SELECT {}) p WHERE s._row > %s ORDER BY s._row LIMIT %s) q"
-    ).format(sql.Identifier(dataset.store_table), _projection(dataset, names))
+        "CROSS JOIN LATERAL (SELECT {}) p WHERE s._row > {} ORDER BY s._row LIMIT {}) q"
+    ).format(
+        sql.Identifier(dataset.store_table),
+        _projection(dataset, names),
+        sql.Literal(offset),
+        sql.Literal(limit),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(query.as_string(cursor.cursor.connection), [offset, limit])
+        # Composed with literals and run without parameters, so a "%" in a column's name
+        # (say "Attendance %") is never taken for a placeholder.
+        cursor.execute(query.as_string(cursor.cursor.connection))
         text, count = cursor.fetchone()
     return (text.encode() + b"\n" if text else b""), int(count)
 
