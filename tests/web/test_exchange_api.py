@@ -20,8 +20,6 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accord.apps.agreements import services as agreements
-from accord.apps.agreements.models import Agreement
 from accord.apps.exchange import credentials, store
 from accord.apps.exchange import services as exchange
 from accord.apps.exchange.api import StreamStopped
@@ -34,19 +32,10 @@ from accord.apps.exchange.models import (
     DisclosureEntry,
     VolumeUsage,
 )
-from accord.apps.organisations.models import Organisation
-from accord.apps.organisations.services import organisation_create
 from accord.core.exchange.terms import clause
-from tests.web.agreement_helpers import (
-    PASSWORD,
-    SCHOOL,
-    code_for,
-    give_evidence,
-    person,
-    ready_initiative,
-)
+from tests.web.agreement_helpers import SCHOOL
 from tests.web.conftest import signed_in
-from tests.web.exchange_helpers import Sharing
+from tests.web.exchange_helpers import Sharing, live_agreement, signed_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -69,62 +58,17 @@ ROWS = 25
 def agreement_with(
     *, limit: int | None = None, end_on: dt.date | None = None, live: bool = True
 ) -> Sharing:
-    """`exchange_helpers.signed_agreement`, with the terms varied through accepted proposals
-    before anyone signs: a lower volume limit, or an end date."""
-    council = organisation_create(
-        actor=None,
-        name="Northshire County Council",
-        type="local-authority",
-        functions=["education"],
-    )
-    ig = person(council, "ig-officer", "org-admin", email="ig@northshire.example")
-    dpo = person(council, "dpo", email="dpo@northshire.example")
-    siro = person(council, "siro", email="siro@northshire.example")
-    practitioner = person(council, "practitioner", email="ewo@northshire.example")
-    initiative = ready_initiative(ig=ig, dpo=dpo, lead=council)
-    agreement = agreements.agreement_draft(actor=ig, initiative=initiative)
-    changes: dict[str, dict[str, Any]] = {}
+    """A signed (by default live) agreement whose terms were varied before anyone signed:
+    a lower volume limit, or an end date."""
+    values: dict[str, dict[str, Any]] = {}
     if limit is not None:
-        changes["limits"] = {"records": limit, "per": "day"}
+        values["limits"] = {"records": limit, "per": "day"}
     if end_on is not None:
-        changes["term"] = {
+        values["term"] = {
             "start_on": timezone.localdate().isoformat(),
             "end_on": end_on.isoformat(),
         }
-    for key, values in changes.items():
-        section = next(
-            s for s in agreement.current_version().content["sections"] if s["key"] == key
-        )
-        proposal = agreements.proposal_make(
-            actor=ig,
-            agreement=agreement,
-            section_key=key,
-            text=section["text"],
-            values=values,
-            reason="Agreed at the project board",
-        )
-        agreements.proposal_decide(actor=ig, proposal=proposal, accept=True)
-    school = Organisation.objects.get(name=SCHOOL)
-    head = person(school, "ig-officer", "siro", "org-admin", email="head@brookfield.example")
-    school_dpo = person(school, "dpo", email="dpo@brookfield.example")
-    give_evidence(siro, council)
-    give_evidence(head, school)
-    version = agreement.current_version()
-    for user, role in ((siro, "siro"), (dpo, "dpo"), (head, "siro"), (school_dpo, "dpo")):
-        agreements.signature_give(
-            actor=user,
-            agreement=agreement,
-            version_number=version.number,
-            version_hash=version.content_hash,
-            role=role,
-            password=PASSWORD,
-            code=code_for(user),
-        )
-    agreement.refresh_from_db()
-    assert agreement.status == Agreement.SIGNED
-    if live:
-        agreement = exchange.go_live(actor=ig, agreement=agreement)
-    return Sharing(agreement, council, school, ig, siro, practitioner, head)
+    return (live_agreement if live else signed_agreement)(values=values)
 
 
 def pupil(i: int) -> list[str]:
