@@ -43,9 +43,11 @@ mechanism: secure-file-transfer
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-def ready_initiative(*, ig: User, dpo: User, lead: Organisation) -> Initiative:
+def ready_initiative(
+    *, ig: User, dpo: User, lead: Organisation, text: str = ATTENDANCE
+) -> Initiative:
     initiative, _notes = initiatives.initiative_import(
-        actor=ig, lead=lead, text=ATTENDANCE, filename="attendance.yaml"
+        actor=ig, lead=lead, text=text, filename="attendance.yaml"
     )
     complete_journey(ig=ig, dpo=dpo, initiative=initiative, today=timezone.localdate())
     return initiative

@@ -17,6 +17,7 @@ from accord.apps.exchange import services as exchange
 from accord.apps.organisations.models import Organisation
 from accord.apps.organisations.services import organisation_create
 from tests.web.agreement_helpers import (
+    ATTENDANCE,
     PASSWORD,
     SCHOOL,
     code_for,
@@ -38,12 +39,16 @@ class Sharing:
 
 
 def signed_agreement(
-    *, prefix: str = "", values: Mapping[str, Mapping[str, Any]] | None = None
+    *,
+    prefix: str = "",
+    values: Mapping[str, Mapping[str, Any]] | None = None,
+    initiative_text: str = ATTENDANCE,
 ) -> Sharing:
     """A Signed agreement between Northshire County Council and Brookfield Primary School.
 
     `values` changes sections' typed values before anyone signs (the school proposes, the
-    council accepts), e.g. {"limits": {"records": 250, "per": "day"}}.
+    council accepts), e.g. {"limits": {"records": 250, "per": "day"}}; `initiative_text`
+    replaces the attendance initiative (keeping its two parties).
     """
     council = organisation_create(
         actor=None,
@@ -55,7 +60,7 @@ def signed_agreement(
     dpo = person(council, "dpo", email=f"{prefix}dpo@northshire.example")
     siro = person(council, "siro", email=f"{prefix}siro@northshire.example")
     practitioner = person(council, "practitioner", email=f"{prefix}ewo@northshire.example")
-    initiative = ready_initiative(ig=ig, dpo=dpo, lead=council)
+    initiative = ready_initiative(ig=ig, dpo=dpo, lead=council, text=initiative_text)
     agreement = agreements.agreement_draft(actor=ig, initiative=initiative)
     school = Organisation.objects.get(name=SCHOOL)
     head = person(
@@ -92,8 +97,11 @@ def signed_agreement(
 
 
 def live_agreement(
-    *, prefix: str = "", values: Mapping[str, Mapping[str, Any]] | None = None
+    *,
+    prefix: str = "",
+    values: Mapping[str, Mapping[str, Any]] | None = None,
+    initiative_text: str = ATTENDANCE,
 ) -> Sharing:
-    sharing = signed_agreement(prefix=prefix, values=values)
+    sharing = signed_agreement(prefix=prefix, values=values, initiative_text=initiative_text)
     sharing.agreement = exchange.go_live(actor=sharing.council_ig, agreement=sharing.agreement)
     return sharing

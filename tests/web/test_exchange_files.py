@@ -18,22 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.apps.accounts.models import User
-from accord.apps.agreements import services as agreements
 from accord.apps.agreements.models import Agreement
 from accord.apps.audit.models import AuditEntry
 from accord.apps.exchange import crypto, files, services
 from accord.apps.exchange.models import DisclosureEntry, ExternalMechanism, SharedFile
-from accord.apps.initiatives import services as initiatives
 from accord.apps.organisations.models import Organisation
-from accord.apps.organisations.services import organisation_create
 from accord.core.exchange.terms import clause
-from accord.web.demo import complete_journey
 from tests.web.agreement_helpers import (
     ATTENDANCE,
-    PASSWORD,
-    SCHOOL,
-    code_for,
-    give_evidence,
     person,
 )
 from tests.web.conftest import signed_in
@@ -407,41 +399,8 @@ def test_a_description_and_a_known_mechanism_are_required(sharing: Sharing) -> N
 
 def live_bulk_agreement() -> tuple[Agreement, User]:
     """The attendance agreement, but for bulk personal data: signed and live."""
-    council = organisation_create(
-        actor=None,
-        name="Northshire County Council",
-        type="local-authority",
-        functions=["education"],
-    )
-    ig = person(council, "ig-officer", "org-admin", email="ig@northshire.example")
-    dpo = person(council, "dpo", email="dpo@northshire.example")
-    siro = person(council, "siro", email="siro@northshire.example")
-    initiative, _notes = initiatives.initiative_import(
-        actor=ig,
-        lead=council,
-        text=ATTENDANCE.replace("volume: cohort", "volume: bulk"),
-        filename="attendance.yaml",
-    )
-    complete_journey(ig=ig, dpo=dpo, initiative=initiative, today=TODAY)
-    agreement = agreements.agreement_draft(actor=ig, initiative=initiative)
-    school = Organisation.objects.get(name=SCHOOL)
-    head = person(school, "ig-officer", "siro", "org-admin", email="head@brookfield.example")
-    school_dpo = person(school, "dpo", email="dpo@brookfield.example")
-    give_evidence(siro, council)
-    give_evidence(head, school)
-    version = agreement.current_version()
-    for user, role in ((siro, "siro"), (dpo, "dpo"), (head, "siro"), (school_dpo, "dpo")):
-        agreements.signature_give(
-            actor=user,
-            agreement=agreement,
-            version_number=version.number,
-            version_hash=version.content_hash,
-            role=role,
-            password=PASSWORD,
-            code=code_for(user),
-        )
-    agreement.refresh_from_db()
-    return services.go_live(actor=ig, agreement=agreement), ig
+    sharing = live_agreement(initiative_text=ATTENDANCE.replace("volume: cohort", "volume: bulk"))
+    return sharing.agreement, sharing.council_ig
 
 
 def test_plain_email_is_refused_for_bulk_personal_data_with_the_engine_reason() -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +25,7 @@ from accord.apps.organisations.selectors import roles_by_organisation
 from accord.core.access import may_in_organisation
 from accord.core.evidence import EVIDENCE_KINDS, date_problems
 from accord.core.filetypes import Checked, FileRefused, check_upload, refuse_if_too_big
+from accord.web.private_files import write_private
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -55,20 +54,9 @@ def _read_checked(upload: UploadedFile[bytes], max_bytes: int) -> tuple[bytes, C
 
 def _store(data: bytes) -> tuple[str, Path]:
     """Write the file under a new random name: a temporary file, then an atomic rename."""
-    directory = evidence_dir()
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stored_name = uuid.uuid4().hex
-    path = directory / stored_name
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".incoming-")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    path = evidence_dir() / stored_name
+    write_private(path, data)
     return stored_name, path
 
 

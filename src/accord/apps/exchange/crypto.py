@@ -24,6 +24,8 @@ import pyrage
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from accord.web.private_files import write_private
+
 KEY_FILE_ENV: Final = "ACCORD_EXCHANGE_KEY_FILE"
 _STORED_NAME: Final = re.compile(r"[0-9a-f]{32}")
 _SECRET_PREFIX: Final = "AGE-SECRET-KEY-1"  # noqa: S105 (how age writes a key, not a key)
@@ -93,18 +95,7 @@ def encrypt_to_store(stored_name: str, plaintext: bytes) -> Path:
     """Encrypt `plaintext` to the identity and write it as `stored_name`. Returns its path."""
     path = _path(stored_name)
     ciphertext: bytes = pyrage.encrypt(plaintext, [_identity().to_public()])
-    directory = path.parent
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".incoming-")  # mode 0600
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(ciphertext)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_private(path, ciphertext)
     return path
 
 
