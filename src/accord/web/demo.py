@@ -11,10 +11,15 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.apps.accounts.models import User
 from accord.apps.agreements import services as agreements
+from accord.apps.agreements.models import Agreement
 from accord.apps.evidence.services import evidence_add
+from accord.apps.exchange import datasets
+from accord.apps.exchange import services as exchange
 from accord.apps.initiatives import selectors, services
 from accord.apps.initiatives.models import Initiative
 from accord.apps.organisations.models import Organisation
@@ -72,6 +77,16 @@ PEOPLE = [
     ),
     Person("viewer@northshire.example", "Vera Woods", "Northshire County Council", ("viewer",)),
     Person("admin@northshire.example", "Amir Dhillon", "Northshire County Council", ("org-admin",)),
+    Person(
+        "ewo@northshire.example", "Elliot Walsh", "Northshire County Council", ("practitioner",)
+    ),
+    Person(
+        "head@ashgrove.example",
+        "Asha Green",
+        "Ashgrove Academy",
+        ("ig-officer", "siro", "org-admin"),
+    ),
+    Person("dpo@ashgrove.example", "Dara Okafor", "Ashgrove Academy", ("dpo",)),
     Person("ig@police.northshire.example", "Priya Lewis", "Northshire Police", ("ig-officer",)),
     Person(
         "ig@hilltown.example", "Hannah Town", "Hilltown District Council", ("ig-officer", "dpo")
@@ -170,6 +185,101 @@ def demo_load(*, today: dt.date) -> None:
     westmoor = people["ig@westmoor.example"]
     _import(westmoor, organisations["Westmoor District Council"], "food-hygiene.yaml")
 
+    # 6. Live: Ashgrove Academy shares attendance with the council under a signed agreement,
+    # with a dataset mapped; the council's administrator can create an API client for it.
+    _live_sharing(people, organisations["Ashgrove Academy"], today)
+
+
+# Two parties, so the demo can take it all the way to a live exchange.
+_ASHGROVE = """\
+title: Ashgrove Academy attendance for the education welfare service
+summary: >-
+  The academy sends the council weekly attendance for pupils below 90%, so education welfare
+  officers can offer families support before absence becomes persistent.
+purposes: [education, safeguarding-children]
+parties:
+  - {name: Ashgrove Academy, type: school, role: discloses}
+  - {name: Northshire County Council, type: local-authority, functions: [education], role: receives}
+data_subjects: [pupils, parents-carers]
+data:
+  - {category: identifiers, fields: [unique pupil number, name, date of birth]}
+  - {category: education, fields: [attendance percentage, absence codes]}
+consent: none
+volume: cohort
+frequency: regular
+mechanism: api
+"""
+
+
+def _pupils_csv() -> bytes:
+    """Forty made-up pupils; the free school meals column is never mapped, so never shared."""
+    names = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Harry", "Isla", "Jack"]
+    lines = ["UPN,Forename,Surname,Date of birth,Attendance %,Absence codes,FSM"]
+    for i in range(40):
+        lines.append(
+            f"A80120000{i:04d},{names[i % 10]},Pupil-{i + 1},2015-{i % 12 + 1:02d}-{i % 27 + 1:02d},"
+            f"{80 + (i * 7) % 20}.{i % 10},{['I', 'M', 'O'][i % 3]},{'YN'[i % 2]}"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _sign_with_a_passing_authenticator(user: User, agreement: Agreement, role: str) -> None:
+    """Sign as the person would, with a code from an authenticator made for this one act and
+    removed after it: each demo person sets up their own app when they first sign in."""
+    device = TOTPDevice.objects.create(user=user, name="demo signing", confirmed=True)
+    code = str(TOTP(device.bin_key, device.step, device.t0, device.digits).token()).zfill(6)
+    version = agreement.current_version()
+    agreements.signature_give(
+        actor=user,
+        agreement=agreement,
+        version_number=version.number,
+        version_hash=version.content_hash,
+        role=role,
+        password=PASSWORD,
+        code=code,
+    )
+    device.delete()
+
+
+def _live_sharing(people: dict[str, User], school: Organisation, today: dt.date) -> None:
+    ig, dpo = people["ig@northshire.example"], people["dpo@northshire.example"]
+    head = people["head@ashgrove.example"]
+    council = Organisation.objects.get(name="Northshire County Council")
+    initiative, _ = services.initiative_import(
+        actor=ig, lead=council, text=_ASHGROVE, filename="ashgrove-attendance.yaml"
+    )
+    complete_journey(ig=ig, dpo=dpo, initiative=initiative, today=today)
+    agreement = agreements.agreement_draft(actor=ig, initiative=initiative)
+    _evidence(head, school, today)
+    for person, role in (
+        ("siro@northshire.example", "siro"),
+        ("dpo@northshire.example", "dpo"),
+        ("head@ashgrove.example", "siro"),
+        ("dpo@ashgrove.example", "dpo"),
+    ):
+        _sign_with_a_passing_authenticator(people[person], agreement, role)
+    agreement.refresh_from_db()
+    exchange.go_live(actor=ig, agreement=agreement, today=today)
+    dataset = datasets.dataset_upload(
+        actor=head,
+        agreement=agreement,
+        name="Pupils below 90% attendance",
+        upload=SimpleUploadedFile("attendance.csv", _pupils_csv(), content_type="text/csv"),
+    )
+    datasets.columns_map(
+        actor=head,
+        dataset=dataset,
+        items={
+            "UPN": "unique pupil number",
+            "Forename": "name",
+            "Surname": "name",
+            "Date of birth": "date of birth",
+            "Attendance %": "attendance percentage",
+            "Absence codes": "absence codes",
+        },
+        key_column="UPN",
+    )
+
 
 def complete_journey(*, ig: User, dpo: User, initiative: Initiative, today: dt.date) -> None:
     """Take an initiative from its imported description to a chosen mechanism, as an IG officer
@@ -227,7 +337,7 @@ _CERTIFICATE = (
 
 def _evidence(actor: User, organisation: Organisation, today: dt.date) -> None:
     for kind, reference in (
-        ("ico-registration", "Z5544332"),
+        ("ico-registration", organisation.ico_registration or "Registered"),
         ("cyber-essentials", "CE-2026-118822"),
         ("ig-training", "IG training records 2026"),
         ("policy", "Information security policy v4"),
