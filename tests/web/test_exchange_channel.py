@@ -46,6 +46,8 @@ def test_the_lead_takes_a_signed_agreement_live_and_the_task_list_says_so() -> N
     tasks = {t.key: t.status for t in journey(initiative=sharing.agreement.initiative)}
     assert tasks["go-live"] == "Completed"
     assert "The channel is open" in _page(sharing)
+    task_list = client.get(f"/initiatives/{sharing.agreement.initiative.pk}/").content.decode()
+    assert f'href="/agreements/{sharing.agreement.pk}/exchange/"' in task_list
     # Going live again is refused, and nothing more is written.
     again = client.post(f"/agreements/{sharing.agreement.pk}/exchange/go-live/")
     assert again.status_code == 409
