@@ -163,9 +163,40 @@ def test_the_last_records_under_the_limit_are_granted_and_no_more() -> None:
     assert decision.records == 200
 
 
-def test_a_match_is_not_counted_against_the_record_limit() -> None:
-    facts = ChannelFacts(status="live", used=10_000)
-    assert decide(pull(kind="match"), terms(), facts, AT).allowed
+def test_a_match_counts_each_person_asked_about_against_the_limit() -> None:
+    keyed = replace(DATASET, key="NHS_NO")
+    nearly = ChannelFacts(status="live", used=9_990)
+    decision = decide(pull(kind="match", dataset=keyed, records=500), terms(), nearly, AT)
+    assert decision.allowed
+    assert decision.records == 10
+    full = ChannelFacts(status="live", used=10_000)
+    assert not decide(pull(kind="match", dataset=keyed), terms(), full, AT).allowed
+
+
+def test_people_are_found_only_by_an_agreed_column() -> None:
+    by_religion = replace(DATASET, key="RELIGION")
+    for kind in ("lookup", "match"):
+        decision = decide(pull(kind=kind, dataset=by_religion, reason="Visit"), terms(), LIVE, AT)
+        assert not decision.allowed
+        assert "not an agreed data item" in decision.first.text
+    by_nhs_number = replace(DATASET, key="NHS_NO")
+    assert decide(
+        pull(kind="lookup", dataset=by_nhs_number, reason="Visit"), terms(), LIVE, AT
+    ).allowed
+
+
+def test_data_flows_only_from_a_party_that_signed_to_disclose() -> None:
+    from_the_council = replace(DATASET, provider="2")
+    decision = decide(pull(party="2", dataset=from_the_council), terms(), LIVE, AT)
+    assert not decision.allowed
+    from_a_stranger = replace(DATASET, provider="7")
+    assert (
+        "not a disclosing party"
+        in decide(pull(dataset=from_a_stranger), terms(), LIVE, AT).first.text
+    )
+    a_file = DisclosureRequest(kind="file", party="2", provider="7")
+    assert not decide(a_file, terms(), LIVE, AT).allowed
+    assert decide(replace(a_file, provider="1"), terms(), LIVE, AT).allowed
 
 
 def test_the_channel_reopens_when_the_cause_is_put_right() -> None:

@@ -502,6 +502,42 @@ def test_suspension_cuts_an_open_ndjson_stream_which_then_resumes_from_its_offse
 
 
 @pytest.mark.django_db(transaction=True)
+def test_revoking_the_client_or_unmapping_a_field_takes_effect_at_the_next_page_of_a_stream() -> (
+    None
+):
+    sharing = agreement_with()
+    dataset = pupils_dataset(sharing)
+    client, secret = credentials.client_create(
+        actor=sharing.council_ig, agreement=sharing.agreement, name="Case system"
+    )
+    partner = system(token_for(client.client_id, secret))
+    with override_settings(ACCORD_STREAM_PAGE_ROWS=10):
+        chunks = iter(partner.get(records_url(dataset)).streaming_content)
+        first = ndjson(next(chunks))
+        # The school stops sharing names while the stream is under way.
+        DatasetColumn.objects.filter(dataset=dataset, name="Name").update(data_item="name-gone")
+        unmapped = ndjson(b"".join(chunks))
+        DatasetColumn.objects.filter(dataset=dataset, name="Name").update(data_item="name")
+
+        chunks = iter(partner.get(records_url(dataset)).streaming_content)
+        next(chunks)
+        credentials.client_revoke(actor=sharing.council_ig, client=client)
+        revoked = ndjson(b"".join(chunks))
+
+    assert len(first) == 10
+    assert all("Name" in row for row in first)
+    # The stream's fields were fixed by its first page; "Name" is no longer agreed.
+    assert len(unmapped) == 1
+    assert unmapped[0]["error"] == "stopped"
+    assert unmapped[0]["clause"]["key"] == "data"
+    assert len(revoked) == 1
+    assert revoked[0]["clause"]["key"] == "mechanism"
+    assert "revoked" in revoked[0]["reason"]
+    pages = DisclosureEntry.objects.filter(kind="records").order_by("sequence")
+    assert [p.effect for p in pages] == ["allow", "deny", "allow", "deny"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_suspension_cuts_a_csv_stream_short_so_the_transfer_is_incomplete() -> None:
     sharing = agreement_with()
     dataset = pupils_dataset(sharing)
@@ -704,10 +740,12 @@ def test_the_match_service_answers_with_pseudonyms_so_identifiers_never_travel(
     assert [asked[p] for p in response.json()["known"]] == known_to_school
     key_entry, match_entry = DisclosureEntry.objects.order_by("sequence")
     assert (key_entry.kind, key_entry.effect, key_entry.dataset) == ("match", "allow", None)
-    assert (match_entry.kind, match_entry.effect, match_entry.record_count) == ("match", "allow", 2)
+    # Each person asked about counts as one record, known or not: no sweeping a population.
+    assert (match_entry.kind, match_entry.effect, match_entry.record_count) == ("match", "allow", 3)
+    assert response.json()["answered"] == 3
+    assert VolumeUsage.objects.get(agreement=sharing.agreement).records == 3
     assert match_entry.fields == ["UPN"]
     assert match_entry.client == council_client[0]
-    assert not VolumeUsage.objects.exists()  # "known" is not a record handed over
 
 
 def test_the_match_key_and_the_match_are_refused_while_the_channel_is_closed(

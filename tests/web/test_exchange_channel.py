@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accord.apps.agreements.models import Agreement
@@ -15,6 +16,7 @@ from accord.apps.evidence.services import evidence_withdraw
 from accord.apps.exchange import services, store
 from accord.apps.exchange.models import Channel, Dataset, DisclosureEntry
 from accord.apps.exchange.selectors import channel_closures, dataset_terms
+from accord.apps.initiatives import services as initiatives
 from accord.apps.initiatives.selectors import journey
 from accord.apps.organisations.services import organisation_create
 from accord.core.exchange.decision import DisclosureRequest
@@ -195,3 +197,26 @@ def test_every_disclosure_and_refusal_is_chained_and_tampering_is_found() -> Non
     _checked, problem = services.disclosures_verify()
     assert problem is not None
     assert problem.sequence == allowed.entry.sequence
+
+
+def test_parties_cannot_change_once_every_party_has_signed() -> None:
+    sharing = live_agreement()
+    initiative = sharing.agreement.initiative
+    rogue = organisation_create(actor=None, name="Rogue Academy", type="school")
+    school_party = initiative.parties.get(organisation=sharing.school)
+    attempts = [
+        lambda: initiatives.party_add(
+            actor=sharing.council_ig, initiative=initiative, organisation=rogue, role="discloses"
+        ),
+        lambda: initiatives.party_change_role(
+            actor=sharing.council_ig, initiative=initiative, party=school_party, role="both"
+        ),
+        lambda: initiatives.party_remove(
+            actor=sharing.council_ig, initiative=initiative, party=school_party
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationError, match="Every party has signed"):
+            attempt()
+    assert initiative.parties.count() == 2
+    assert initiative.parties.get(organisation=sharing.school).role == "discloses"

@@ -156,6 +156,10 @@ class MatchIn(Schema):
 
 class MatchOut(Schema):
     known: list[str] = Field(description="The pseudonyms of people known to the provider.")
+    answered: int = Field(
+        description="How many of the pseudonyms asked about were answered: all of them, unless "
+        "the volume limit left fewer (each counts as one record)."
+    )
 
 
 class MatchKeyOut(Schema):
@@ -634,7 +638,13 @@ def _stream(
     offset: int,
     first: services.Disclosure,
 ) -> Iterator[bytes]:
-    """Each page is its own disclosure, yielded as one chunk; a refusal ends the stream."""
+    """Each page is its own disclosure, yielded as one chunk; a refusal ends the stream.
+
+    Later pages ask for exactly the fields the first page was granted, so every record of a
+    stream has the same fields (and a CSV keeps its header): a field unmapped mid-stream stops
+    the stream instead of silently changing its shape.
+    """
+    request = replace(request, fields=first.decision.fields)
     start, page, rows = offset, first, settings.ACCORD_STREAM_PAGE_ROWS
     while True:
         if page.payload:
@@ -804,6 +814,21 @@ def match_key(request: HttpRequest) -> HttpResponse:
     return _json(orjson.loads(disclosure.payload))
 
 
+def _known(client: ApiClient, dataset: Dataset, wanted: set[str]) -> set[str]:
+    """Which of the wanted pseudonyms the dataset holds. Nothing leaves here: `match` sends
+    the answer only if the decision allows it.
+
+    Pseudonyms are computed afresh on every call and never stored, so no table of them can leak
+    or be linked. The cost is one HMAC per row (about a second per million rows), paid before
+    the agreement's lock is taken so that pulls are not held up meanwhile.
+    """
+    channel = Channel.objects.filter(agreement_id=client.agreement_id).first()
+    if channel is None or not dataset.key_column:
+        return set()
+    key = bytes(channel.match_key)
+    return {p for p in (pseudonym(key, i) for i in store.identifiers(dataset)) if p in wanted}
+
+
 @api.post(
     "/v1/datasets/{dataset_id}/match",
     operation_id="matchPseudonyms",
@@ -812,7 +837,7 @@ def match_key(request: HttpRequest) -> HttpResponse:
     summary="Is this person known to you?",
     description="Send pseudonyms (never identifiers); the answer lists those the provider knows. "
     f"At most {MAX_PSEUDONYMS:,} per request. The dataset's identifier column must be an agreed "
-    "data item. Each match is logged with how many were known.",
+    "data item. Each person asked about counts as one record against the volume limit, and each match is logged with how many were answered.",
     tags=["Match"],
     openapi_extra={
         "requestBody": {
@@ -843,20 +868,14 @@ def match(request: HttpRequest, dataset_id: int) -> HttpResponse:
     if not dataset.key_column:
         raise Http404("This dataset has no identifier column, so it cannot answer matches.")
     wanted = list(dict.fromkeys(p.lower() for p in asked.pseudonyms))
+    found = _known(client, dataset, set(wanted))
 
     def fetch(decision: Any) -> tuple[bytes, int]:
-        key = bytes(Channel.objects.get(agreement_id=client.agreement_id).match_key)
-        lookup = set(wanted)
-        found: set[str] = set()
-        # Pseudonyms are computed afresh on every call and never stored, so no table of them
-        # can leak or be linked. The cost is one HMAC per row of the dataset (about a second
-        # per million rows): cache them per dataset and key if matches become frequent.
-        for identifier in store.identifiers(dataset):
-            value = pseudonym(key, identifier)
-            if value in lookup:
-                found.add(value)
-        known = [p for p in wanted if p in found]
-        return orjson.dumps({"known": known}), len(known)
+        # Each person asked about counts against the volume limit, known or not; the decision
+        # may grant fewer answers than were asked for, never more.
+        answered = wanted[: decision.records]
+        known = [p for p in answered if p in found]
+        return orjson.dumps({"known": known, "answered": len(answered)}), len(answered)
 
     disclosure = services.disclose(
         agreement_id=client.agreement_id,
@@ -872,7 +891,6 @@ def match(request: HttpRequest, dataset_id: int) -> HttpResponse:
         fetch=fetch,
         client=client,
         dataset=dataset,
-        counts=False,
     )
     if not disclosure.decision.allowed:
         return _refused(disclosure)

@@ -620,6 +620,9 @@ def columns_map(
         raise ValidationError(errors)
     mapping = {c.name: items.get(c.name, "") for c in columns}
     with transaction.atomic():
+        # The agreement's lock, which every disclosure holds: a mapping changes between pages,
+        # never during one.
+        Agreement.objects.select_for_update().get(pk=agreement.pk)
         _still_open(agreement)
         locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
         columns = list(locked.columns.all())

@@ -218,7 +218,9 @@ def file_share(
             )
             now = timezone.now()
             decision = decide(
-                DisclosureRequest(kind="file", party=str(recipient.pk)),
+                DisclosureRequest(
+                    kind="file", party=str(recipient.pk), provider=str(party.organisation_id)
+                ),
                 selectors.terms_of(locked),
                 selectors.channel_facts(locked, today=timezone.localdate(now)),
                 now,
@@ -320,7 +322,11 @@ def file_download(*, actor: User, shared_file: SharedFile) -> tuple[services.Dis
 
     disclosure = services.disclose(
         agreement_id=shared_file.agreement_id,
-        request=DisclosureRequest(kind="file", party=str(shared_file.recipient_id)),
+        request=DisclosureRequest(
+            kind="file",
+            party=str(shared_file.recipient_id),
+            provider=str(shared_file.provider_id),
+        ),
         party=shared_file.recipient,
         fetch=fetch,
         person=actor,

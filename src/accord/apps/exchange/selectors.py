@@ -11,7 +11,7 @@ from django.db.models import QuerySet, Sum
 
 from accord.apps.agreements.models import Agreement
 from accord.apps.agreements.selectors import evidence_of
-from accord.apps.exchange.models import Dataset, DisclosureEntry, VolumeUsage
+from accord.apps.exchange.models import Dataset, DatasetColumn, DisclosureEntry, VolumeUsage
 from accord.apps.initiatives.models import InitiativeParty
 from accord.apps.organisations.selectors import roles_by_organisation
 from accord.core.access import may_for_party
@@ -79,9 +79,12 @@ def channel_closures(agreement: Agreement, *, today: dt.date) -> tuple[Reason, .
 
 
 def dataset_terms(dataset: Dataset) -> DatasetTerms:
+    """The dataset as the decision sees it: read from the database, never from a cache."""
+    columns = DatasetColumn.objects.filter(dataset_id=dataset.pk).order_by("position")
     return DatasetTerms(
         provider=str(dataset.provider_id),
-        columns={c.name: c.data_item for c in dataset.columns.all()},
+        columns={c.name: c.data_item for c in columns},
+        key=dataset.key_column,
     )
 
 

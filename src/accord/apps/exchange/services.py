@@ -22,19 +22,20 @@ from accord.apps.agreements.models import Agreement
 from accord.apps.audit.correlation import correlation_id
 from accord.apps.audit.services import audit_record
 from accord.apps.exchange.models import (
+    ApiClient,
     Channel,
+    Dataset,
     DisclosureEntry,
     DisclosureHead,
     VolumeUsage,
 )
-from accord.apps.exchange.selectors import acting_party, channel_facts, terms_of
+from accord.apps.exchange.selectors import acting_party, channel_facts, dataset_terms, terms_of
 from accord.core.audit import GENESIS, Break, StoredEntry, entry_hash, first_broken
 from accord.core.exchange.decision import Decision, DisclosureRequest, closures, decide
 from accord.core.exchange.pseudonyms import new_key
 
 if TYPE_CHECKING:
     from accord.apps.accounts.models import User
-    from accord.apps.exchange.models import ApiClient, Dataset
     from accord.apps.organisations.models import Organisation
 
 
@@ -185,8 +186,10 @@ def disclose(
     """Decide, fetch what is allowed, count it and log it: all in one transaction.
 
     The agreement row is locked for the duration, so concurrent pulls by one party count
-    against the volume limit in turn and can never pass it together. `counts` is False for
-    disclosures that do not hand over records (a match answers only "known" or "not known").
+    against the volume limit in turn and can never pass it together. Under the lock the
+    client's revocation and the dataset's column mapping are read afresh (mapping changes take
+    the same lock), so each page of a stream sees them as they are now, not as they were when
+    the stream began. `counts` is False for disclosures that hand over no records (a file).
     """
     now = timezone.now()
     today = timezone.localdate(now)
@@ -197,6 +200,7 @@ def disclose(
         version = agreement.current_version()
         terms = terms_of(agreement)
         facts = channel_facts(agreement, today=today, party=party, terms=terms)
+        request = _as_it_stands(request, client=client, dataset=dataset)
         decision = decide(request, terms, facts, now)
         payload, count = b"", 0
         if decision.allowed and fetch is not None:
@@ -225,6 +229,21 @@ def disclose(
             content_hash=version.content_hash,
         )
     return Disclosure(decision, entry, payload, count)
+
+
+def _as_it_stands(
+    request: DisclosureRequest, *, client: ApiClient | None, dataset: Dataset | None
+) -> DisclosureRequest:
+    """The request with the credential's state and the dataset's mapping as stored now."""
+    if (
+        client is not None
+        and request.credential == "active"
+        and ApiClient.objects.filter(pk=client.pk, revoked_at__isnull=False).exists()
+    ):
+        request = replace(request, credential="revoked")
+    if dataset is not None:
+        request = replace(request, dataset=dataset_terms(Dataset.objects.get(pk=dataset.pk)))
+    return request
 
 
 # --- Going live, suspending, resuming, terminating ----------------------------------------------

@@ -235,6 +235,22 @@ def initiative_update(
         )
 
 
+def _refuse_if_agreement_signed(initiative: Initiative) -> None:
+    """Parties are fixed once every party has signed: the exchange trusts who signed, as what."""
+    from accord.apps.agreements.models import Agreement  # agreements build on initiatives
+
+    signed = Agreement.objects.filter(
+        initiative=initiative, status__in=Agreement.AFTER_SIGNING
+    ).exists()
+    if signed:
+        raise ValidationError(
+            {
+                "party": "Every party has signed the agreement, so the parties cannot change "
+                "now. Start a new agreement for a different set of parties."
+            }
+        )
+
+
 def party_add(
     *,
     actor: User,
@@ -244,6 +260,7 @@ def party_add(
     functions: Iterable[str] = (),
 ) -> InitiativeParty:
     _require(actor, initiative, "initiative.edit")
+    _refuse_if_agreement_signed(initiative)
     if role not in codes.ROLES:
         raise ValidationError({"role": "Choose whether the party discloses, receives or both"})
     functions = list(functions)
@@ -270,6 +287,7 @@ def party_add(
 
 def party_remove(*, actor: User, initiative: Initiative, party: InitiativeParty) -> None:
     _require(actor, initiative, "initiative.edit")
+    _refuse_if_agreement_signed(initiative)
     if party.organisation_id == initiative.lead_id:
         raise ValidationError({"party": "The lead organisation cannot be removed"})
     with transaction.atomic():
@@ -289,6 +307,7 @@ def party_change_role(
     *, actor: User, initiative: Initiative, party: InitiativeParty, role: str
 ) -> None:
     _require(actor, initiative, "initiative.edit")
+    _refuse_if_agreement_signed(initiative)
     if role not in codes.ROLES:
         raise ValidationError({"role": "Choose whether the party discloses, receives or both"})
     with transaction.atomic():

@@ -38,6 +38,7 @@ class DatasetTerms:
 
     provider: str  # the providing party's key
     columns: Mapping[str, str]  # column name -> data item it is mapped to ("" if none)
+    key: str = ""  # the column that identifies a person, for look-ups and matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class DisclosureRequest:
     kind: str  # one of KINDS
     party: str  # the requesting (receiving) party's key
     dataset: DatasetTerms | None = None
+    provider: str = ""  # the providing party's key, where there is no dataset (a file)
     fields: tuple[str, ...] = ()  # columns asked for; empty means every permitted column
     records: int = 0  # how many records the request would disclose at most
     purpose: str = ""  # empty means the agreement's purposes
@@ -124,14 +126,17 @@ def decide(
         )
     party = terms.party(request.party)
     dataset = request.dataset
+    provider_key = dataset.provider if dataset is not None else request.provider
     if party is None or not party.receives:
         refused.append(
             Reason("The requesting organisation is not a receiving party.", clause("parties"))
         )
-    elif dataset is not None and dataset.provider == request.party:
+    elif provider_key and provider_key == request.party:
         refused.append(Reason("A party does not receive its own data.", clause("parties")))
-    if dataset is not None and terms.party(dataset.provider) is None:
-        refused.append(Reason("The dataset's provider is not a party.", clause("parties")))
+    provider = terms.party(provider_key) if provider_key else None
+    if provider_key and (provider is None or not provider.discloses):
+        # Parties are those who signed, in the roles they signed for: nobody added since.
+        refused.append(Reason("The data's provider is not a disclosing party.", clause("parties")))
 
     refused.extend(closures(terms, facts, at.date()))
 
@@ -163,9 +168,21 @@ def decide(
                 )
             )
         permitted = tuple(f for f in permitted if f in asked)
+        if request.kind in ("lookup", "match") and (
+            not dataset.key or dataset.columns.get(dataset.key) not in terms.data_items
+        ):
+            # Searching by a column means disclosing that column's values, even unseen.
+            refused.append(
+                Reason(
+                    "People are found by a column that is not an agreed data item.",
+                    clause("data"),
+                )
+            )
 
     records = request.records
-    if terms.limit is not None and request.kind in ("records", "lookup"):
+    # A match answers "known" or "not known" about each person asked: it counts as much as a
+    # record, so nobody can sweep a whole population through it.
+    if terms.limit is not None and request.kind in ("records", "lookup", "match"):
         remaining = max(terms.limit.records - facts.used, 0)
         if remaining == 0:
             refused.append(
@@ -182,7 +199,7 @@ def decide(
     matched = ["parties", "term", "purpose"]
     if dataset is not None:
         matched.append("data")
-    if terms.limit is not None and request.kind in ("records", "lookup"):
+    if terms.limit is not None and request.kind in ("records", "lookup", "match"):
         matched.append("limits")
     if request.kind == "lookup":
         matched.append("permitted-uses")
