@@ -220,3 +220,22 @@ def test_parties_cannot_change_once_every_party_has_signed() -> None:
             attempt()
     assert initiative.parties.count() == 2
     assert initiative.parties.get(organisation=sharing.school).role == "discloses"
+
+
+def test_any_party_can_suspend_its_sharing_but_only_the_lead_resumes() -> None:
+    sharing = live_agreement()
+    school = signed_in(sharing.school_ig, mfa=True)
+    url = f"/agreements/{sharing.agreement.pk}/exchange/"
+    assert "Suspend sharing" in school.get(url).content.decode()
+    done = school.post(url + "suspend/", {"reason": "Our MIS was breached"})
+    assert done.status_code == 302
+    sharing.agreement.refresh_from_db()
+    assert sharing.agreement.status == Agreement.SUSPENDED
+    assert school.post(url + "resume/", {"reason": "Fixed"}).status_code == 403
+    council = signed_in(sharing.council_ig, mfa=True)
+    assert (
+        council.post(url + "resume/", {"reason": "Fixed, as the school confirmed"}).status_code
+        == 302
+    )
+    entry = AuditEntry.objects.filter(verb="agreement.suspended").get()
+    assert entry.organisation == sharing.school

@@ -9,9 +9,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import pyrage  # type: ignore[import-untyped]
+import pyrage
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -456,3 +456,41 @@ def test_nothing_is_recorded_while_sharing_is_suspended(sharing: Sharing) -> Non
     assert "The agreement is suspended. (clause 17 (Termination))" in response.content.decode()
     assert not ExternalMechanism.objects.exists()
     assert not DisclosureEntry.objects.exists()
+
+
+def test_a_large_shared_file_never_reaches_the_disk_unencrypted(
+    sharing: Sharing, data_dir: Path, settings: Any, tmp_path: Path
+) -> None:
+    # Django would spool a big upload to a temporary file here: a directory that does not
+    # exist, so that any attempt to write one fails the request.
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "no-such-directory")
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    content = "UPN,Attendance\n" + "".join(f"A{i:012d},{i % 100}\n" for i in range(5000))
+    assert len(content) > 50 * settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    shared = shared_by_the_school(sharing, content=content.encode(), name="pupils.csv")
+    assert shared.size == len(content)
+    assert not any(b"A000000004999" in path.read_bytes() for path in stored_files(data_dir))
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(
+    sharing: Sharing, settings: Any
+) -> None:
+    settings.ACCORD_SHARED_FILE_MAX_BYTES = 1000
+    response = share(
+        signed_in(sharing.school_ig, mfa=True),
+        sharing,
+        content=b"x" * 200_000,
+        recipients=[sharing.practitioner],
+    )
+    assert response.status_code == 400
+    assert "or smaller" in response.content.decode()
+    assert not SharedFile.objects.exists()
+
+
+def test_a_key_file_others_can_read_is_refused(sharing: Sharing, data_dir: Path) -> None:
+    shared_by_the_school(sharing)  # makes the key
+    key = crypto.key_file()
+    key.chmod(0o644)
+    with pytest.raises(ImproperlyConfigured, match="chmod 600"):
+        crypto.encrypt_to_store("0" * 32, b"data")
+    key.chmod(0o600)

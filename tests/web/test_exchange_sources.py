@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import orjson
 import psycopg
@@ -23,13 +23,13 @@ from django.test import Client
 from django.urls import reverse
 
 from accord.apps.audit.models import AuditEntry
-from accord.apps.exchange import datasets, sources, store
-from accord.apps.exchange.models import Dataset
-from tests.web.exchange_helpers import Sharing, signed_agreement
+from accord.apps.exchange import credentials, datasets, sources, store
+from accord.apps.exchange.models import Dataset, DatasetColumn, DisclosureEntry
+from tests.web.agreement_helpers import SCHOOL
+from tests.web.exchange_helpers import Sharing, live_agreement, signed_agreement
 
 from .conftest import signed_in
 
-SCHOOL = "Brookfield Primary School"
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL to be the data source; .ci/run runs this file again with "
@@ -314,3 +314,53 @@ def test_a_source_for_other_organisations_only_leaves_just_the_upload(
     assert "Upload a dataset" in text
     assert "No data source is set up for Brookfield Primary School" in text
     assert sources.offered_to(sharing.school) == []
+
+
+@pytest.mark.django_db
+def test_a_source_that_has_gone_away_gives_503_to_pulls_and_look_ups_and_logs_nothing(
+    settings: Any,
+) -> None:
+    settings.ACCORD_DATA_SOURCES = {"mis": {"url": UNREACHABLE, "organisations": [SCHOOL]}}
+    sharing = live_agreement()
+    dataset = Dataset.objects.create(
+        agreement=sharing.agreement,
+        provider=sharing.school,
+        name="Pupils",
+        source=Dataset.POSTGRESQL,
+        source_name="mis",
+        source_table="public.pupils",
+        key_column="upn",
+        created_by=sharing.school_ig,
+    )
+    DatasetColumn.objects.create(
+        dataset=dataset, position=1, name="upn", sql_name="upn", data_item="unique pupil number"
+    )
+    client, secret = credentials.client_create(
+        actor=sharing.council_ig, agreement=sharing.agreement, name="Case system"
+    )
+    token = Client().post(
+        "/api/v1/oauth/token",
+        data=urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": client.client_id,
+                "client_secret": secret,
+            }
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert token.status_code == 200, token.content
+    bearer = token.json()["access_token"]
+    pull = Client(headers={"Authorization": f"Bearer {bearer}"}).get(
+        f"/api/v1/datasets/{dataset.pk}/records?limit=10"
+    )
+    assert pull.status_code == 503
+    assert "cannot reach the data source" in pull.json()["detail"]
+    assert "s3cret" not in pull.content.decode()
+    look_up = signed_in(sharing.practitioner, mfa=True).post(
+        f"/agreements/{sharing.agreement.pk}/exchange/lookup/",
+        {"dataset": dataset.pk, "identifier": "U1", "reason": "Home visit"},
+    )
+    assert look_up.status_code == 503
+    assert "cannot reach the data source" in look_up.content.decode()
+    assert not DisclosureEntry.objects.exists()

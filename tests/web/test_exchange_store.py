@@ -70,3 +70,21 @@ def test_csv_pages_parse_back_to_the_same_values_with_one_header_at_the_start() 
     rows = list(csv.reader(io.StringIO((first + rest).decode(), newline="")))
     assert rows == [["Id", 'Text "quoted" 100%'], *([key, text] for key, text, _ in AWKWARD)]
     assert not first.endswith(b"\r\n")  # LF on both databases
+
+
+def test_a_person_is_found_by_the_key_column_whatever_the_spacing_and_case() -> None:
+    sharing = signed_agreement()
+    dataset = Dataset.objects.create(
+        agreement=sharing.agreement,
+        provider=sharing.school,
+        name="Pupils",
+        source=Dataset.UPLOAD,
+        created_by=sharing.school_ig,
+    )
+    store.create_store(dataset, ["UPN", "Name"])
+    store.insert_rows(dataset, [(f"H80 1200 {i:04d}", f"Pupil {i}") for i in range(2000)])
+    dataset.key_column = "UPN"
+    dataset.save()
+    store.index_key(dataset)
+    assert store.find(dataset, ["Name"], "h8011200 1234") == {"Name": "Pupil 1234"}
+    assert store.find(dataset, ["Name"], "H801200999") is None

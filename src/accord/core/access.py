@@ -81,7 +81,10 @@ ANY_PARTY: Final = DISCLOSING | RECEIVING
 _PARTY_RULES: Final[dict[str, tuple[frozenset[str], frozenset[str], bool]]] = {
     "exchange.view": (EVERY_ROLE, ANY_PARTY, False),
     "exchange.go-live": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
-    "exchange.suspend": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
+    # Any party can stop its data flowing at once (after a breach, say); only the lead, which
+    # coordinates the agreement, starts it again.
+    "exchange.suspend": (frozenset({"ig-officer", "siro"}), ANY_PARTY, False),
+    "exchange.resume": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
     "exchange.terminate": (frozenset({"siro"}), ANY_PARTY, True),
     "dataset.manage": (frozenset({"ig-officer", "org-admin"}), DISCLOSING, False),
     "client.manage": (frozenset({"ig-officer", "org-admin"}), RECEIVING, False),

@@ -21,6 +21,7 @@ from urllib.parse import unquote_plus, urlencode
 import orjson
 import pydantic
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -32,8 +33,10 @@ from ninja.params.functions import Query
 from ninja.security import HttpBearer
 from pydantic import Field, StringConstraints
 
+from accord.apps.audit.correlation import correlation_id
 from accord.apps.exchange import credentials, selectors, services, store
 from accord.apps.exchange.models import ApiClient, Channel, Dataset
+from accord.apps.exchange.sources import SourceUnavailable
 from accord.core.exchange.decision import DisclosureRequest, Reason, closures
 from accord.core.exchange.pseudonyms import pseudonym
 from accord.core.exchange.terms import Clause
@@ -41,6 +44,7 @@ from accord.core.exchange.terms import Clause
 logger = logging.getLogger(__name__)
 
 MAX_PAGE: Final = 100_000
+MAX_OFFSET: Final = 2**62  # far beyond any dataset, and within every database's integers
 MAX_PSEUDONYMS: Final = 10_000
 NORMALISATION: Final = "remove all whitespace, then lower-case (Unicode casefold)"
 CONTENT_TYPES: Final = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
@@ -319,6 +323,17 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _json({"error": "error", "detail": exc.message}, exc.status_code)
 
 
+@api.exception_handler(SourceUnavailable)
+def _source_unavailable(request: HttpRequest, exc: SourceUnavailable) -> HttpResponse:
+    # Nothing was sent and nothing logged: the transaction that would have logged it rolled back.
+    return _json({"error": "unavailable", "detail": exc.message}, 503, Retry_After="60")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _json({"error": "too_large", "detail": "The request body is too large."}, 413)
+
+
 @api.exception_handler(Exception)
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API request failed", exc_info=exc)
@@ -328,7 +343,13 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-_ERRORS: dict[int, Any] = {401: Problem, 403: Refused, 404: Problem, 422: Invalid}
+_ERRORS: dict[int, Any] = {
+    401: Problem,
+    403: Refused,
+    404: Problem,
+    422: Invalid,
+    503: Problem,
+}
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -652,7 +673,13 @@ def _stream(
         if not _more_after(dataset, page, offset):
             return
         offset += page.count
-        page = _pull(client, dataset, request, fmt=fmt, offset=offset, rows=rows)
+        # The server runs this after the middleware has reset the request's id: each page's
+        # log entry carries the id of the request that opened the stream all the same.
+        token = correlation_id.set(first.entry.correlation_id)
+        try:
+            page = _pull(client, dataset, request, fmt=fmt, offset=offset, rows=rows)
+        finally:
+            correlation_id.reset(token)
         if not page.decision.allowed:
             first_reason = page.decision.first
             if fmt == "ndjson":
@@ -731,7 +758,12 @@ def records(
     fields: str = Query(
         "", description="Comma-separated field names; leave out for every agreed field."
     ),
-    offset: int = Query(0, ge=0, description="Skip this many records: where to start or resume."),
+    offset: int = Query(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description="Skip this many records: where to start or resume.",
+    ),
     limit: int | None = Query(
         None, ge=1, le=MAX_PAGE, description=f"One page of at most this many (1 to {MAX_PAGE:,})."
     ),

@@ -54,6 +54,10 @@ def _identity() -> Any:
     except FileNotFoundError:
         _create_key(path)
         text = path.read_text(encoding="ascii")
+    if path.stat().st_mode & 0o077:
+        raise ImproperlyConfigured(
+            f"{path} can be read by others: make it readable by Accord alone (chmod 600)"
+        )
     secret = next(
         (line.strip() for line in text.splitlines() if line.startswith(_SECRET_PREFIX)), ""
     )

@@ -636,6 +636,8 @@ def columns_map(
         key_before = locked.key_column
         locked.key_column = key_column
         locked.save(update_fields=["key_column"])
+        if key_column != key_before:
+            store.index_key(locked)
         shared = [name for name, item in mapping.items() if item]
         audit_record(
             actor=actor,

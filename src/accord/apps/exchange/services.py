@@ -347,7 +347,7 @@ def resume(*, actor: User, agreement: Agreement, reason: str) -> Agreement:
     return _change_status(
         actor=actor,
         agreement=agreement,
-        action="exchange.suspend",
+        action="exchange.resume",
         allowed_from=(Agreement.SUSPENDED,),
         to=Agreement.LIVE,
         reason=reason,

@@ -225,18 +225,61 @@ def _ndjson_in_sql(
 
 def find(dataset: Dataset, names: Sequence[str], identifier: str) -> dict[str, object] | None:
     """The named columns of the first row whose key column equals `identifier` (spaces and case
-    ignored), or None."""
+    ignored), or None.
+
+    For a loaded file the database compares the key without spaces and in lower case, which is
+    exact for the identifiers people are looked up by (pupil and NHS numbers, references): for
+    letters beyond ASCII, SQLite's LOWER() leaves the case as it is.
+    """
     from accord.core.exchange.pseudonyms import normalise
 
     if not dataset.key_column:
         return None
     wanted = normalise(identifier)
-    key = next(c.name for c in dataset.columns.all() if c.name == dataset.key_column)
-    for rows in _chunks(dataset, [key, *names]):
+    if dataset.source == Dataset.UPLOAD:
+        # The database narrows the search (through the index `index_key` made), so a look-up
+        # reads a row or two, not the whole dataset, while it holds the agreement's lock.
+        candidates = _rows_where_key(dataset, [dataset.key_column, *names], wanted)
+        for row in candidates:
+            if row[0] is not None and normalise(str(row[0])) == wanted:
+                return dict(zip(names, row[1:], strict=True))
+        return None
+    for rows in _chunks(dataset, [dataset.key_column, *names]):
         for row in rows:
             if row[0] is not None and normalise(str(row[0])) == wanted:
                 return dict(zip(names, row[1:], strict=True))
     return None
+
+
+def _key_expression(dataset: Dataset) -> str:
+    (key,) = _sql_names(dataset, [dataset.key_column])
+    return f"LOWER(REPLACE({_quote(key)}, ' ', ''))"
+
+
+def index_key(dataset: Dataset) -> None:
+    """Index a loaded dataset's key column as look-ups compare it (spaces and case ignored)."""
+    if dataset.source != Dataset.UPLOAD or not dataset.key_column:
+        return
+    name = _quote(f"{dataset.store_table}_key")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        cursor.execute(
+            f"CREATE INDEX {name} ON {_quote(dataset.store_table)} ({_key_expression(dataset)})"
+        )
+
+
+def _rows_where_key(
+    dataset: Dataset, names: Sequence[str], wanted: str
+) -> list[tuple[object, ...]]:
+    selected = ", ".join(_quote(s) for s in _sql_names(dataset, names))
+    with connection.cursor() as cursor:
+        # Names are generated (accord_ds_<id>, c<n>) and quoted; the identifier is a value.
+        cursor.execute(
+            f"SELECT {selected} FROM {_quote(dataset.store_table)} "  # noqa: S608
+            f"WHERE {_key_expression(dataset)} = %s ORDER BY _row LIMIT 10",
+            [wanted],
+        )
+        return list(cursor.fetchall())
 
 
 def identifiers(dataset: Dataset) -> Iterator[str]:

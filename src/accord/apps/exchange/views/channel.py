@@ -92,7 +92,7 @@ def go_live(request: HttpRequest, pk: int) -> HttpResponse:
 
 _CHANGES = {
     "suspend": (services.suspend, "exchange.suspend", "Suspend sharing", "Sharing is suspended."),
-    "resume": (services.resume, "exchange.suspend", "Resume sharing", "Sharing has resumed."),
+    "resume": (services.resume, "exchange.resume", "Resume sharing", "Sharing has resumed."),
     "terminate": (
         services.terminate,
         "exchange.terminate",

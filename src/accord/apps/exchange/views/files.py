@@ -9,18 +9,20 @@ downloaded only by the people it was shared with: 404 for everyone else, as if i
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accord.apps.accounts.models import User
@@ -147,9 +149,39 @@ def _receiving(agreement: Agreement, provider_id: int) -> dict[int, str]:
     }
 
 
+class _InMemoryOnly(MemoryFileUploadHandler):
+    """Keeps a shared file in memory until it is encrypted: never a plaintext temporary file.
+
+    Django writes uploads over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file; this handler
+    takes any body up to the shared-file limit (and a little for the form's other fields)
+    instead. A larger body is not read at all, and the view says it is too big.
+    """
+
+    def handle_raw_input(
+        self,
+        input_data: IO[bytes],
+        META: dict[str, str],
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> None:
+        self.activated = content_length <= _body_limit()
+
+
+def _body_limit() -> int:
+    return int(settings.ACCORD_SHARED_FILE_MAX_BYTES) + 64 * 1024
+
+
+@csrf_exempt  # checked by csrf_protect below, once the upload handler is in place
 @login_required
 @require_http_methods(["GET", "POST"])
 def file_new(request: HttpRequest, pk: int) -> HttpResponse:
+    request.upload_handlers = [_InMemoryOnly(request)]
+    return _file_new(request, pk)
+
+
+@csrf_protect
+def _file_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     agreement = agreement_get(user=user, pk=pk)
     try:
@@ -159,6 +191,7 @@ def file_new(request: HttpRequest, pk: int) -> HttpResponse:
             "Only an IG officer of a party that discloses data can share files under this agreement"
         ) from None
     max_bytes = settings.ACCORD_SHARED_FILE_MAX_BYTES
+    too_big = int(request.META.get("CONTENT_LENGTH") or 0) > _body_limit()
     posted = request.POST if request.method == "POST" else None
     form = FileShareForm(
         posted,
@@ -170,6 +203,10 @@ def file_new(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     if posted is not None:
         form_valid, expiry_valid = form.is_valid(), expiry.is_valid()
+        if too_big:
+            form.errors.pop("file", None)
+            form.add_error("file", f"The file must be {size_text(max_bytes)} or smaller")
+            form_valid = False
         if expiry_valid and expiry.date is None:
             expiry.add_error(None, "Enter the date the file expires")
             expiry_valid = False

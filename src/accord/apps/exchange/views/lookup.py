@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from accord.apps.agreements.selectors import agreement_get
 from accord.apps.exchange import lookups, selectors
 from accord.apps.exchange.models import Dataset
+from accord.apps.exchange.sources import SourceUnavailable
 from accord.apps.exchange.views.channel import exchange_page
 from accord.core.exchange.terms import clause
 from accord.web.viewhelpers import signed_in_user, submitted
@@ -104,7 +105,14 @@ def lookup(request: HttpRequest, pk: int) -> HttpResponse:
         )
         outcome.update(disclosure=disclosure, record=record)
 
-    if submitted(request, form, look_up):
+    try:
+        done = submitted(request, form, look_up)
+    except SourceUnavailable as unavailable:
+        # Nothing was shown and nothing logged: the look-up's transaction rolled back.
+        return exchange_page(
+            request, "refused.html", agreement, status=503, message=unavailable.message
+        )
+    if done:
         disclosure = outcome["disclosure"]
         record: dict[str, object] | None = outcome["record"]
         response = exchange_page(
