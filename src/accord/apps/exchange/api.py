@@ -214,7 +214,16 @@ class AccordApi(NinjaAPI):
 
 # ninja describes every response by its status alone; these say what each means here.
 _GENERIC: Final = frozenset(
-    {"OK", "Bad Request", "Unauthorized", "Forbidden", "Not Found", "Unprocessable Entity"}
+    {
+        "OK",
+        "Bad Request",
+        "Unauthorized",
+        "Forbidden",
+        "Not Found",
+        "Request Entity Too Large",
+        "Unprocessable Entity",
+        "Service Unavailable",
+    }
 )
 _RESPONSE_WORDS: Final = {
     200: "Done.",
@@ -223,6 +232,9 @@ _RESPONSE_WORDS: Final = {
     403: "Refused: outside the agreement's terms. The body names the clause of the signed "
     "agreement, and the refusal is in the disclosure log.",
     404: "There is no dataset with this id under the client's agreement.",
+    413: "The request body is too large.",
+    503: "The provider's data source cannot be reached just now: nothing was sent or logged. "
+    "Try again later (Retry-After).",
     422: "The request is malformed: `detail` says what is wrong and where (query, path or body).",
 }
 _OPERATION_WORDS: Final = {
@@ -865,7 +877,7 @@ def _known(client: ApiClient, dataset: Dataset, wanted: set[str]) -> set[str]:
     "/v1/datasets/{dataset_id}/match",
     operation_id="matchPseudonyms",
     auth=bearer,
-    response={200: MatchOut, **_ERRORS},
+    response={200: MatchOut, **_ERRORS, 413: Problem},
     summary="Is this person known to you?",
     description="Send pseudonyms (never identifiers); the answer lists those the provider knows. "
     f"At most {MAX_PSEUDONYMS:,} per request. The dataset's identifier column must be an agreed "
