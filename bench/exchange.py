@@ -9,7 +9,8 @@ sync worker, and then, interleaved, three times each:
   - API:  POST /api/v1/oauth/token, then GET /api/v1/datasets/<id>/records (NDJSON, every
           permitted field) over HTTP, reading the whole stream; each page of rows is decided,
           counted against the volume limit and written to the hash-chained disclosure log;
-  - raw over HTTP: `COPY accord_ds_<id> TO STDOUT` of all the same rows (every column), streamed
+  - raw over HTTP: `COPY (SELECT _row, c1, ..., c8 FROM accord_ds_<id>) TO STDOUT`: the same
+          rows with every column as loaded (not the JSON copies Accord keeps beside them), streamed
           by a bare WSGI app (bench/raw_copy_app.py) under the same gunicorn, one sync worker, and
           read the same way: the like-for-like baseline, differing only in what Accord adds;
   - raw in process: the same COPY read by psycopg in this process, with no HTTP at all: the
@@ -42,6 +43,7 @@ ADMIN_URL = os.environ.get(
     "ACCORD_BENCH_DATABASE_URL", "postgres://accord:accord@127.0.0.1:5432/accord"
 )
 BENCH_DB = "accord_bench"
+HEADERS = ["UPN", "Forename", "Surname", "DOB", "Attendance", "AbsenceCodes", "Ethnicity", "FSM"]
 
 
 def fresh_database() -> str:
@@ -75,16 +77,7 @@ def setup(database_url: str, data_dir: Path) -> dict[str, Any]:
 
     call_command("migrate", verbosity=0, interactive=False)
     sharing = live_agreement(values={"limits": {"records": 100_000_000, "per": "day"}})
-    headers = [
-        "UPN",
-        "Forename",
-        "Surname",
-        "DOB",
-        "Attendance",
-        "AbsenceCodes",
-        "Ethnicity",
-        "FSM",
-    ]
+    headers = HEADERS
     items = {
         "UPN": "unique pupil number",
         "Forename": "name",
@@ -137,6 +130,12 @@ def setup(database_url: str, data_dir: Path) -> dict[str, Any]:
         "load_seconds": load_seconds,
         "fields": len(items),
     }
+
+
+def settings_page_rows() -> int:
+    from django.conf import settings
+
+    return int(settings.ACCORD_STREAM_PAGE_ROWS)
 
 
 def free_port() -> int:
@@ -198,6 +197,12 @@ def api_run(port: int, setup_data: dict[str, Any], fmt: str) -> tuple[float, int
     return seconds, records - (fmt == "csv"), size  # less the CSV header line
 
 
+def raw_copy(table: str) -> str:
+    """The baseline: every column of the rows as loaded, in PostgreSQL's text format."""
+    columns = ", ".join(["_row", *(f"c{i}" for i in range(1, len(HEADERS) + 1))])
+    return f'COPY (SELECT {columns} FROM "{table}") TO STDOUT'  # noqa: S608
+
+
 def raw_http_run(port: int) -> tuple[float, int, int]:
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port)
@@ -234,7 +239,7 @@ def raw_run(database_url: str, table: str) -> tuple[float, int, int]:
     with (
         psycopg.connect(database_url) as connection,
         connection.cursor() as cursor,
-        cursor.copy(f'COPY "{table}" TO STDOUT') as copy,
+        cursor.copy(raw_copy(table)) as copy,
     ):
         for block in copy:
             records += bytes(block).count(b"\n")
@@ -251,7 +256,9 @@ def main() -> int:
         setup_data = setup(database_url, data_dir)
         port, raw_port = free_port(), free_port()
         env = dict(os.environ, ACCORD_ALLOWED_HOSTS="127.0.0.1,localhost")
-        raw_env = dict(env, ACCORD_BENCH_TABLE=setup_data["table"], PYTHONPATH=str(ROOT / "bench"))
+        raw_env = dict(
+            env, ACCORD_BENCH_COPY=raw_copy(setup_data["table"]), PYTHONPATH=str(ROOT / "bench")
+        )
         servers = [
             gunicorn("accord.web.wsgi:application", port, env),
             gunicorn("raw_copy_app:application", raw_port, raw_env),
@@ -286,6 +293,7 @@ def main() -> int:
             {
                 "rows": ROWS,
                 "fields": setup_data["fields"],
+                "page_rows": settings_page_rows(),
                 "runs": RUNS,
                 "load_seconds": setup_data["load_seconds"],
                 "api_rate": api_rate,

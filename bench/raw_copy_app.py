@@ -1,7 +1,8 @@
 """The baseline's server: a bare WSGI app that streams `COPY <table> TO STDOUT` over HTTP.
 
-No Django, no decision, no log, no JSON: PostgreSQL's own text format, sent in 256 KB chunks by
-the same gunicorn (one sync worker) as the API. bench/exchange.py serves it beside Accord so the
+No Django, no decision, no log, no JSON: PostgreSQL's own text format of the dataset's rows as
+loaded (its row number and every column of the file, not the JSON copies Accord keeps beside
+them), sent in 256 KB chunks by the same gunicorn (one sync worker) as the API. bench/exchange.py serves it beside Accord so the
 two streams differ only in what Accord adds.
 """
 
@@ -17,12 +18,11 @@ CHUNK = 256 * 1024
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
-    table = os.environ["ACCORD_BENCH_TABLE"]
     start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
     with (
         psycopg.connect(os.environ["DATABASE_URL"]) as connection,
         connection.cursor() as cursor,
-        cursor.copy(f'COPY "{table}" TO STDOUT') as copy,
+        cursor.copy(os.environ["ACCORD_BENCH_COPY"]) as copy,
     ):
         buffer: list[bytes] = []
         size = 0

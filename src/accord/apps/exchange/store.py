@@ -2,7 +2,9 @@
 
 A file the provider uploads is loaded into a table of its own in Accord's database,
 `accord_ds_<dataset id>`, with a dense row number `_row` (1..N, so a stream can resume after any
-row) and one text column per file column (`c1`, `c2`…, so no header can inject SQL).
+row) and one text column per file column (`c1`, `c2`…, so no header can inject SQL). Beside
+each, `j1`, `j2`… hold the same value already written as a JSON literal, made once at loading,
+so that an NDJSON page is plain concatenation in SQL: twice the space, more than twice as fast.
 
 Reads select only the columns asked for, in SQL, and serialise them straight to NDJSON or CSV:
 the exchange never holds an unpermitted field in memory.
@@ -39,7 +41,10 @@ def create_store(dataset: Dataset, headers: Sequence[str]) -> list[DatasetColumn
         DatasetColumn(dataset=dataset, position=i, name=header, sql_name=f"c{i}")
         for i, header in enumerate(headers, start=1)
     ]
-    definitions = ", ".join(f"{_quote(c.sql_name)} text" for c in columns)
+    definitions = ", ".join(
+        f"{_quote(c.sql_name)} text, {_quote(_json_name(c.sql_name))} text NOT NULL"
+        for c in columns
+    )
     with connection.cursor() as cursor:
         # Dataset ids are never reused, so a table by this name can only be left over from a
         # flushed test database: nothing owns it.
@@ -51,27 +56,39 @@ def create_store(dataset: Dataset, headers: Sequence[str]) -> list[DatasetColumn
     return columns
 
 
+def _json_name(sql_name: str) -> str:
+    return "j" + sql_name[1:]  # c3 -> j3
+
+
+def _as_json(value: str | None) -> str:
+    return orjson.dumps(value).decode()
+
+
 def insert_rows(dataset: Dataset, rows: Iterable[Sequence[str | None]]) -> int:
     """Append rows (each as many values as columns) and return how many were stored."""
     table = _quote(dataset.store_table)
     width = dataset.columns.count()
+    names = ", ".join(
+        ["_row", *(f"c{i}" for i in range(1, width + 1)), *(f"j{i}" for i in range(1, width + 1))]
+    )
     start = dataset.row_count
     count = 0
     if connection.vendor == "postgresql":
         # COPY is the fast path: a million rows in seconds rather than minutes.
-        with connection.cursor() as cursor:
-            names = ", ".join(["_row", *(f"c{i}" for i in range(1, width + 1))])
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for count, row in enumerate(rows, start=1):
-                    copy.write_row((start + count, *row))
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for count, row in enumerate(rows, start=1):
+                copy.write_row((start + count, *row, *map(_as_json, row)))
     else:
-        marks = ", ".join(["%s"] * (width + 1))
-        # The table name is generated (accord_ds_<id>) and quoted; values are parameters.
-        sql = f"INSERT INTO {table} VALUES ({marks})"  # noqa: S608
+        marks = ", ".join(["%s"] * (2 * width + 1))
+        # The table and column names are generated and quoted; values are parameters.
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
         batch: list[tuple[str | int | None, ...]] = []
         with connection.cursor() as cursor:
             for count, row in enumerate(rows, start=1):
-                batch.append((start + count, *row))
+                batch.append((start + count, *row, *map(_as_json, row)))
                 if len(batch) >= _INSERT_BATCH:
                     cursor.executemany(sql, batch)
                     batch.clear()
@@ -145,22 +162,14 @@ def page(
     """Rows offset+1 .. offset+limit of only the named columns, serialised; and how many."""
     if limit <= 0:
         return (serialise(names, [], fmt, header=True) if header else b""), 0
-    if _sql_can_serialise(dataset, names):
+    if dataset.source == Dataset.UPLOAD and connection.vendor == "postgresql":
         if fmt == "ndjson":
             return _ndjson_in_sql(dataset, names, offset=offset, limit=limit)
-        if fmt == "csv":
+        # COPY names the CSV header's columns, and PostgreSQL cuts names at 63 bytes.
+        if fmt == "csv" and all(len(name.encode()) <= 63 for name in names):
             return _csv_by_copy(dataset, names, offset=offset, limit=limit, header=header)
     rows = _rows(dataset, names, offset, limit)
     return serialise(names, rows, fmt, header=header), len(rows)
-
-
-def _sql_can_serialise(dataset: Dataset, names: Sequence[str]) -> bool:
-    # PostgreSQL truncates identifiers past 63 bytes, and the names become JSON keys below.
-    return (
-        dataset.source == Dataset.UPLOAD
-        and connection.vendor == "postgresql"
-        and all(len(name.encode()) <= 63 for name in names)
-    )
 
 
 def _projection(dataset: Dataset, names: Sequence[str]) -> Any:
@@ -197,21 +206,19 @@ def _csv_by_copy(
 def _ndjson_in_sql(
     dataset: Dataset, names: Sequence[str], *, offset: int, limit: int
 ) -> tuple[bytes, int]:
-    """The page as NDJSON whose lines PostgreSQL writes itself: several times faster than
-    serialising row by row in Python.
-
-    `row_to_json` writes each row as one line of compact JSON with the file's column names as
-    keys (a newline inside a value is escaped); the lines come back in row order and are joined
-    here, which is cheaper than asking the database to aggregate them in order.
+    """The page as NDJSON written by the database: each line is the stored JSON literals of the
+    fields asked for, joined with their names, several times faster than serialising in Python.
     """
     from psycopg import sql
 
-    query = sql.SQL(
-        "SELECT row_to_json(p)::text FROM {} s CROSS JOIN LATERAL (SELECT {}) p "
-        "WHERE s._row > {} ORDER BY s._row LIMIT {}"
-    ).format(
+    pieces: list[Any] = []
+    for index, (name, sql_name) in enumerate(zip(names, _sql_names(dataset, names), strict=True)):
+        key = ("{" if index == 0 else ",") + orjson.dumps(name).decode() + ":"
+        pieces += [sql.Literal(key), sql.SQL("s.{}").format(sql.Identifier(_json_name(sql_name)))]
+    pieces.append(sql.Literal("}"))
+    query = sql.SQL("SELECT {} FROM {} s WHERE s._row > {} ORDER BY s._row LIMIT {}").format(
+        sql.SQL(" || ").join(pieces),
         sql.Identifier(dataset.store_table),
-        _projection(dataset, names),
         sql.Literal(offset),
         sql.Literal(limit),
     )
