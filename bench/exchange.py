@@ -70,14 +70,12 @@ def setup(database_url: str, data_dir: Path) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
     from django.db import transaction
-    from tests.web.exchange_helpers import live_agreement
+    from tests.web.exchange_helpers import live_agreement, loaded_dataset
 
-    from accord.apps.exchange import credentials, store
-    from accord.apps.exchange.models import Dataset
+    from accord.apps.exchange import credentials
 
     call_command("migrate", verbosity=0, interactive=False)
     sharing = live_agreement(values={"limits": {"records": 100_000_000, "per": "day"}})
-    headers = HEADERS
     items = {
         "UPN": "unique pupil number",
         "Forename": "name",
@@ -87,34 +85,21 @@ def setup(database_url: str, data_dir: Path) -> dict[str, Any]:
         "AbsenceCodes": "absence codes",
     }
     started = time.perf_counter()
+    rows = (
+        (
+            f"H{i:012d}",
+            "Alexandra",
+            f"Pupil-{i}",
+            "2015-09-01",
+            f"{80 + i % 20}.5",
+            "I,M,O",
+            "WBRI",
+            "N",
+        )
+        for i in range(ROWS)
+    )
     with transaction.atomic():
-        dataset = Dataset.objects.create(
-            agreement=sharing.agreement,
-            provider=sharing.school,
-            name="Attendance",
-            source=Dataset.UPLOAD,
-            created_by=sharing.school_ig,
-            key_column="UPN",
-        )
-        store.create_store(dataset, headers)
-        store.insert_rows(
-            dataset,
-            (
-                (
-                    f"H{i:012d}",
-                    "Alexandra",
-                    f"Pupil-{i}",
-                    "2015-09-01",
-                    f"{80 + i % 20}.5",
-                    "I,M,O",
-                    "WBRI",
-                    "N",
-                )
-                for i in range(ROWS)
-            ),
-        )
-        for name, item in items.items():
-            dataset.columns.filter(name=name).update(data_item=item)
+        dataset = loaded_dataset(sharing, HEADERS, rows, items, key="UPN")
     load_seconds = time.perf_counter() - started
     client, secret = credentials.client_create(
         actor=sharing.council_ig, agreement=sharing.agreement, name="Bench"

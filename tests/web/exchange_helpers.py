@@ -6,7 +6,7 @@ the exchange web tests, the PostgreSQL races and the benchmarks' fixtures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,8 @@ from accord.apps.accounts.models import User
 from accord.apps.agreements import services as agreements
 from accord.apps.agreements.models import Agreement
 from accord.apps.exchange import services as exchange
+from accord.apps.exchange import store
+from accord.apps.exchange.models import Dataset
 from accord.apps.organisations.models import Organisation
 from accord.apps.organisations.services import organisation_create
 from tests.web.agreement_helpers import (
@@ -105,3 +107,29 @@ def live_agreement(
     sharing = signed_agreement(prefix=prefix, values=values, initiative_text=initiative_text)
     sharing.agreement = exchange.go_live(actor=sharing.council_ig, agreement=sharing.agreement)
     return sharing
+
+
+def loaded_dataset(
+    sharing: Sharing,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str | None]],
+    items: Mapping[str, str],
+    *,
+    key: str = "",
+    name: str = "Attendance",
+) -> Dataset:
+    """A dataset the school provides, loaded into the store, with `items` mapping columns to
+    agreed data items (columns not named stay unshared)."""
+    dataset = Dataset.objects.create(
+        agreement=sharing.agreement,
+        provider=sharing.school,
+        name=name,
+        source=Dataset.UPLOAD,
+        created_by=sharing.school_ig,
+        key_column=key,
+    )
+    store.create_store(dataset, list(headers))
+    store.insert_rows(dataset, rows)
+    for column, item in items.items():
+        dataset.columns.filter(name=column).update(data_item=item)
+    return dataset

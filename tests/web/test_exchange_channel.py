@@ -22,7 +22,7 @@ from accord.apps.organisations.services import organisation_create
 from accord.core.exchange.decision import DisclosureRequest
 from tests.web.agreement_helpers import give_evidence, person
 from tests.web.conftest import signed_in
-from tests.web.exchange_helpers import Sharing, live_agreement, signed_agreement
+from tests.web.exchange_helpers import Sharing, live_agreement, loaded_dataset, signed_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -148,18 +148,12 @@ def test_a_negotiating_agreement_has_no_exchange_yet() -> None:
 
 
 def _dataset(sharing: Sharing) -> Dataset:
-    dataset = Dataset.objects.create(
-        agreement=sharing.agreement,
-        provider=sharing.school,
-        name="Attendance",
-        source=Dataset.UPLOAD,
-        created_by=sharing.school_ig,
+    return loaded_dataset(
+        sharing,
+        ["UPN", "Surname", "Religion"],
+        [(f"A{i}", f"Pupil {i}", "secret") for i in range(30)],
+        {"UPN": "unique pupil number", "Surname": "name"},
     )
-    store.create_store(dataset, ["UPN", "Surname", "Religion"])
-    store.insert_rows(dataset, [(f"A{i}", f"Pupil {i}", "secret") for i in range(30)])
-    for column, item in (("UPN", "unique pupil number"), ("Surname", "name")):
-        dataset.columns.filter(name=column).update(data_item=item)
-    return dataset
 
 
 def test_every_disclosure_and_refusal_is_chained_and_tampering_is_found() -> None:

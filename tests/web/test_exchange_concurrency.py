@@ -16,7 +16,7 @@ from accord.apps.exchange import services, store
 from accord.apps.exchange.models import Channel, Dataset, DisclosureEntry, VolumeUsage
 from accord.apps.exchange.selectors import dataset_terms
 from accord.core.exchange.decision import DisclosureRequest
-from tests.web.exchange_helpers import Sharing, live_agreement, signed_agreement
+from tests.web.exchange_helpers import Sharing, live_agreement, loaded_dataset, signed_agreement
 from tests.web.races import at_once
 
 pytestmark = [
@@ -52,17 +52,12 @@ def test_go_live_started_twice_at_once_has_one_winner() -> None:
 
 
 def _dataset(sharing: Sharing) -> Dataset:
-    dataset = Dataset.objects.create(
-        agreement=sharing.agreement,
-        provider=sharing.school,
-        name="Attendance",
-        source=Dataset.UPLOAD,
-        created_by=sharing.school_ig,
+    return loaded_dataset(
+        sharing,
+        ["UPN", "Surname"],
+        [(f"A{i}", f"Pupil {i}") for i in range(1000)],
+        {"UPN": "unique pupil number"},
     )
-    store.create_store(dataset, ["UPN", "Surname"])
-    store.insert_rows(dataset, [(f"A{i}", f"Pupil {i}") for i in range(1000)])
-    dataset.columns.filter(name="UPN").update(data_item="unique pupil number")
-    return dataset
 
 
 def test_parallel_pulls_never_pass_the_volume_limit() -> None:
