@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from accord.apps.agreements.models import Agreement
@@ -27,3 +28,6 @@ def test_the_demo_has_a_live_agreement_with_a_mapped_dataset_and_an_intact_audit
     assert "FSM" not in shared
     assert len(shared) == 6
     assert audit_verify()[1] is None
+    # Both parties agreed to publish it, so the public register shows it without signing in.
+    page = Client().get("/transparency/").content.decode()
+    assert live.initiative.title in page

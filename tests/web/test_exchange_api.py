@@ -803,6 +803,8 @@ def test_the_openapi_description_documents_every_operation_and_error() -> None:
         "/api/v1/datasets/{dataset_id}/records",
         "/api/v1/datasets/{dataset_id}/match",
         "/api/v1/match-key",
+        "/api/v1/transparency/",
+        "/api/v1/transparency/{reference}",
     }
     records = paths["/api/v1/datasets/{dataset_id}/records"]["get"]
     assert set(records["responses"]) == {"200", "401", "403", "404", "422", "503"}

@@ -95,6 +95,7 @@ _PARTY_RULES: Final[dict[str, tuple[frozenset[str], frozenset[str], bool]]] = {
     ),
     "file.share": (frozenset({"ig-officer"}), DISCLOSING, False),
     "external.record": (frozenset({"ig-officer"}), ANY_PARTY, False),
+    "transparency.consent": (frozenset({"ig-officer", "siro"}), ANY_PARTY, False),
 }
 PARTY_ACTIONS: Final = frozenset(_PARTY_RULES)
 

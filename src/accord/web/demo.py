@@ -24,6 +24,7 @@ from accord.apps.initiatives import selectors, services
 from accord.apps.initiatives.models import Initiative
 from accord.apps.organisations.models import Organisation
 from accord.apps.organisations.services import membership_grant, organisation_create
+from accord.apps.transparency.services import consent_record
 from accord.core.fairness import FAVOURABLE_ANSWER
 
 PASSWORD = "accord-demo-password"  # noqa: S105 - demo data only, printed by `make run`
@@ -266,6 +267,9 @@ def _live_sharing(people: dict[str, User], school: Organisation, today: dt.date)
         name="Pupils below 90% attendance",
         upload=SimpleUploadedFile("attendance.csv", _pupils_csv(), content_type="text/csv"),
     )
+    # Both parties agree to publish it, so the public transparency register has an entry.
+    consent_record(actor=ig, agreement=agreement, agreed=True)
+    consent_record(actor=head, agreement=agreement, agreed=True)
     datasets.columns_map(
         actor=head,
         dataset=dataset,

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "accord.apps.evidence",
     "accord.apps.agreements",
     "accord.apps.exchange",
+    "accord.apps.register",
+    "accord.apps.transparency",
     "ninja",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -33,6 +33,8 @@ urlpatterns = [
     path("agreements/", include("accord.apps.agreements.urls")),
     path("agreements/<int:pk>/exchange/", include("accord.apps.exchange.urls")),
     path("api/", include("accord.apps.exchange.api_urls")),
+    path("register/", include("accord.apps.register.urls")),
+    path("transparency/", include("accord.apps.transparency.urls")),
     path("site-admin/login/", admin_sign_in),
     path("site-admin/", admin.site.urls),
 ]

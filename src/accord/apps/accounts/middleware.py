@@ -17,7 +17,7 @@ from accord.apps.accounts.selectors import user_requires_mfa
 SIGNED_IN_AT = "accord_signed_in_at"
 
 # Pages a person must reach while MFA is still owed: setting it up, proving it, leaving.
-_MFA_EXEMPT_PREFIXES = ("/account/mfa/", "/account/sign-out/", "/static/")
+_MFA_EXEMPT_PREFIXES = ("/account/mfa/", "/account/sign-out/", "/static/", "/transparency/")
 
 
 class SessionLimitsMiddleware:

@@ -1065,3 +1065,6 @@ def docs_page(request: HttpRequest) -> HttpResponse:
             "max_page": f"{MAX_PAGE:,}",
         },
     )
+
+
+api.add_router("/v1/transparency", "accord.apps.transparency.api.router")  # public, no token

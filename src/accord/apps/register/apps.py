@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RegisterConfig(AppConfig):
+    name = "accord.apps.register"
+    label = "register"
+    verbose_name = "Register"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TransparencyConfig(AppConfig):
+    name = "accord.apps.transparency"
+    label = "transparency"
+    verbose_name = "Transparency"
