@@ -1,7 +1,9 @@
 """Benchmarks for the [Engine]: knowledge-base load, one assessment, and `accord assess` end to end;
 for the web pages: the initiative list and the task list with 10,000 initiatives (bench/web.py);
 for the documents: the PDF and the Word file of a 10-page agreement (bench/documents.py); and for
-the exchange: 1,000,000 records streamed by the API from PostgreSQL (bench/exchange.py).
+the exchange: 1,000,000 records streamed by the API from PostgreSQL (bench/exchange.py); and for
+the register: its page under 50 concurrent clients with 100,000 agreements stored, against the
+same page with 1,000 stored, both on PostgreSQL under gunicorn (bench/register.py).
 
 Each figure is compared with a baseline measured in the same run on the same machine, so a slow
 machine does not hide a regression:
@@ -10,9 +12,11 @@ machine does not hide a regression:
   - CLI:        starting the same Python interpreter and doing nothing;
   - web pages:  a static page through the same test client and middleware, interleaved;
   - documents:  a 1-page PDF through the same pipeline, and an empty python-docx document;
-  - exchange:   a raw `COPY ... TO STDOUT` of the same rows from the same PostgreSQL.
+  - exchange:   a raw `COPY ... TO STDOUT` of the same rows from the same PostgreSQL;
+  - register:   the same page, clients and server with 1,000 agreements stored.
 
-Run with `make bench`; `--write docs/benchmarks.md` records the results.
+Run with `make bench`; `--write docs/benchmarks.md` records the results. `--only register`
+runs that section alone and replaces it in the file given to `--write`.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 import documents  # bench/documents.py: this script's own directory is on sys.path
+import register  # bench/register.py
 import web  # bench/web.py
 from accord.core.assessment.engine import assess
 from accord.core.assessment.initiative import read_initiative
@@ -77,8 +83,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", type=Path, help="write the results to this markdown file")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--only",
+        choices=["register"],
+        help="run this section alone and replace it in the file given to --write",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.only == "register":
+        return register_only(args.write, quick=args.quick)
     n = 5 if args.quick else 30
 
     files = sorted(LEGISLATION_DIR.rglob("*.yaml"))
@@ -147,6 +160,9 @@ def main() -> int:
     exchange = exchange_results()
     exchange_table, exchange_failed = exchange_rows(exchange)
     print(exchange_table)
+    register_results = register_results_of(quick=args.quick)
+    register_table, register_failed = register_rows(register_results)
+    print(register_table)
     elapsed = time.perf_counter() - started
     machine = (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -178,9 +194,11 @@ def main() -> int:
             documents_note=documents.note(documents_results),
             exchange_table=exchange_table,
             exchange_note=exchange_note(exchange),
+            register_table=register_table,
+            register_note=register_note(register_results, machine),
             elapsed=elapsed,
         )
-    failed = engine_failed or web_failed or documents_failed or exchange_failed
+    failed = engine_failed or web_failed or documents_failed or exchange_failed or register_failed
     return 1 if failed else 0
 
 
@@ -272,6 +290,8 @@ def write(
     documents_note: str,
     exchange_table: str,
     exchange_note: str,
+    register_table: str,
+    register_note: str,
     elapsed: float,
 ) -> None:
     cpu = "unknown CPU"
@@ -284,11 +304,13 @@ def write(
     today = dt.date.today().isoformat()
     path.write_text(
         "# Benchmarks\n\n"
-        "Produced by `make bench` (bench/run.py, bench/web.py, bench/documents.py and bench/exchange.py), which measures each figure "
+        "Produced by `make bench` (bench/run.py, bench/web.py, bench/documents.py, bench/exchange.py "
+        "and bench/register.py), which measures each figure "
         "beside a baseline in the same run. Targets come from the [Engine] issue and, for the web "
         "pages, from the issue that asked for `make bench` on them; `make bench` exits 1 if a p95 "
         "misses its target (for the documents, the median: that is how their targets are set; "
-        "for the exchange, the [Go live] issue's ratio to a raw COPY and its rate per worker).\n\n"
+        "for the exchange, the [Go live] issue's ratio to a raw COPY and its rate per worker; "
+        "for the register, the [Register] issue's p95 and its ratio to the small store's).\n\n"
         f"Machine: {cpu}; {machine}. Command: {COMMAND}, {elapsed:.0f} s in all.\n\n"
         f"## Engine, measured {today}\n\n"
         f"{engine_note}\n\n"
@@ -301,9 +323,163 @@ def write(
         f"{documents_table}\n\n"
         f"## Exchange API, measured {today}\n\n"
         f"{exchange_note}\n\n"
-        f"{exchange_table}\n",
+        f"{exchange_table}\n\n"
+        f"{register_section(register_table, register_note)}",
         encoding="utf-8",
     )
+
+
+def register_results_of(*, quick: bool) -> dict[str, Any]:
+    """bench/register.py in a process of its own (it seeds each size in one more of its own)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "register.py"), *(["--quick"] if quick else [])],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def register_rows(r: dict[str, Any]) -> tuple[str, bool]:
+    """The register table, and whether the large store missed a target or its queries differ."""
+    small, large, static = r[str(register.SMALL)], r[str(register.LARGE)], r["static"]
+    ratio = large["p95"] / small["p95"]
+    # A page makes one query more when it shows a terminated agreement (who has confirmed
+    # deletion), so pages of the mix differ by one; the fewest and the most must be equal.
+    same_queries = small["queries"] == large["queries"]
+    ok = large["p95"] <= register.TARGET_P95_MS and ratio <= register.TARGET_RATIO and same_queries
+    lines = [
+        "| what | p50 | p95 | p99 | requests/s | one client at a time, median | SQL queries per page "
+        "| target | within target |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def queries(world: dict[str, Any]) -> str:
+        fewest, most = min(world["queries"]), max(world["queries"])
+        return str(fewest) if fewest == most else f"{fewest} or {most}"
+
+    for label, world, count, target, verdict in (
+        (
+            f"register, {register.LARGE:,} agreements stored ({large['visible']:,} visible, "
+            f"{large['partners']:,} partners)",
+            large,
+            queries(large),
+            f"p95 ≤ {register.TARGET_P95_MS:.0f} ms and ≤ {register.TARGET_RATIO}x the "
+            f"baseline's (here {ratio:.2f}x); the same queries",
+            "yes" if ok else "NO",
+        ),
+        (
+            f"baseline: register, {register.SMALL:,} agreements stored ({small['visible']:,} "
+            f"visible, {small['partners']:,} partners)",
+            small,
+            queries(small),
+            "",
+            "",
+        ),
+        (
+            f"floor: a static page (`{register.STATIC_PAGE}`), signed in, same server "
+            f"({register.LARGE:,}) and load",
+            static,
+            "",
+            "",
+            "",
+        ),
+    ):
+        lines.append(
+            f"| {label} | {world['p50']:.0f} ms | {world['p95']:.0f} ms | {world['p99']:.0f} ms "
+            f"| {world['rate']:.0f} | {world['alone']:.1f} ms | {count} | {target} | {verdict} |"
+        )
+    return "\n".join(lines), not ok
+
+
+def register_note(r: dict[str, Any], machine: str) -> str:
+    small, large = r[str(register.SMALL)], r[str(register.LARGE)]
+    pages = "; ".join(
+        f"{label} {small['queries_by_path'][label]}/{count}"
+        for label, count in large["queries_by_path"].items()
+    )
+    pause = (
+        f"each pausing a random 0 to {2 * r['think']:g} s after each page"
+        if r["think"]
+        else f"back to back with no pause, so that {r['clients']} requests are always in flight"
+    )
+    queue = (
+        ""
+        if r["think"]
+        else (
+            f" With {r['clients']} requests always in flight, each waits for the others: the "
+            f"time to a page is about {r['clients']} ÷ requests/s ({r['clients']} ÷ "
+            f"{large['rate']:.0f}/s = {1000 * r['clients'] / large['rate']:.0f} ms with "
+            f"{register.LARGE:,} stored), so a p95 of {register.TARGET_P95_MS:.0f} ms needs "
+            f"about {1000 * r['clients'] / register.TARGET_P95_MS:.0f} pages/s from the 2 cores."
+        )
+    )
+    return (
+        f"Two thrown-away PostgreSQL databases, seeded in the same run. {large['stored']:,} "
+        f"initiatives, each with an agreement and its current version "
+        f"({large['wording_bytes'] / 1000:.0f} kB of wording), {large['parties']:,} parties, "
+        f"{large['organisations']:,} organisations, {large['people']:,} people (migrated in "
+        f"{large['migrate_seconds']:.0f} s, then seeded with COPY in "
+        f"{large['seed_seconds']:.0f} s); and the same shape with {small['stored']:,} "
+        f"agreements and {small['parties']:,} parties among the same "
+        f"{small['organisations']:,} organisations (seeded in {small['seed_seconds']:.0f} s). "
+        "One agreement is made through the services (imported, assessed, negotiated, signed); "
+        "its initiative content and wording are copied into every other, with the reference "
+        "changed and the purposes and data categories varied. Statuses: 20% negotiating, 10% "
+        "signed, 55% live, 5% suspended, 10% terminated; the next review of a signed, live or "
+        "suspended agreement falls between 60 days ago and a year ahead. Each initiative has 2 "
+        "or 3 parties, drawn with a skewed popularity (a few organisations are party to "
+        "thousands of initiatives, most to a few dozen). The person signed in is an IG officer "
+        "(no MFA asked) of a county council party to 1.5% of the initiatives at both sizes: "
+        f"{large['visible']:,} of {large['stored']:,} ({-(-large['visible'] // 25)} pages of 25) "
+        f"with {large['partners']:,} partners in the filter's list, and {small['visible']:,} "
+        f"of {small['stored']:,} (one page) with {small['partners']:,} partners. Accord runs "
+        f"under gunicorn as on a 2-core production server: {r['workers']} {r['worker_class']} "
+        "workers ((2 x cores) + 1, gunicorn's advice; each takes the next waiting connection "
+        "when it is free), one server per database, both up for the whole run. "
+        f"{r['clients']} client threads in this process, each with its own connection and "
+        f"session, request pages {pause}; the pages, in turn: "
+        f"{', '.join(dict.fromkeys(r['paths']))} (a page past the last shows the last). "
+        f"{r['warmup']} warm-up requests per row; then each row's median with one client at a "
+        f"time ({r['alone_requests']} requests: the page's own time, no queue); then "
+        f"{r['requests']:,} requests per row in {r['rounds']} rounds rotating the rows, so "
+        "that all see the same machine; requests/s is the rate over those rounds. The clients, "
+        "both servers and PostgreSQL share the machine's 2 cores. SQL queries are counted for "
+        "each page of the mix in process, with Django's test client "
+        f"({register.SMALL:,}/{register.LARGE:,}: {pages}); a page showing a terminated "
+        "agreement makes one more, to say who has confirmed deletion, so the fewest and the "
+        "most must be equal at both sizes. Targets, from the [Register] issue: with "
+        f"{register.LARGE:,} agreements, p95 at most {register.TARGET_P95_MS:.0f} ms and at "
+        f"most {register.TARGET_RATIO} times the p95 with {register.SMALL:,}, and the same "
+        f"queries per page.{queue} Machine: {machine}."
+    )
+
+
+def register_section(table: str, note: str) -> str:
+    return f"## Register, measured {dt.date.today().isoformat()}\n\n{note}\n\n{table}\n"
+
+
+def register_only(path: Path | None, *, quick: bool) -> int:
+    """The register section alone; with `path`, replace (or add) it in that file."""
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+    results = register_results_of(quick=quick)
+    table_text, failed = register_rows(results)
+    print(table_text)
+    if path is not None:
+        section = register_section(table_text, register_note(results, machine))
+        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+        start = text.find("\n## Register, measured ")
+        if start == -1:
+            text = text.rstrip("\n") + "\n\n" + section
+        else:
+            end = text.find("\n## ", start + 1)
+            text = text[: start + 1] + section + ("" if end == -1 else "\n" + text[end + 1 :])
+        path.write_text(text, encoding="utf-8")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

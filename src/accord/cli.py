@@ -122,9 +122,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(handler=lambda args: web_commands().verify_audit())
     remind = commands.add_parser(
-        "remind", help="e-mail late signatories, then their deputies (run daily)"
+        "remind", help="e-mail late signatories, then their deputies (the worker does it too)"
     )
     remind.set_defaults(handler=lambda args: web_commands().remind())
+    worker = commands.add_parser(
+        "worker",
+        help="run the background worker: send e-mail notices, raise reviews and remind "
+        "(accord serve starts one)",
+    )
+    worker.add_argument(
+        "--sweep-seconds", type=int, help="how often to sweep (default ACCORD_SWEEP_SECONDS)"
+    )
+    worker.set_defaults(
+        handler=lambda args: web_commands().worker(sweep_seconds=args.sweep_seconds)
+    )
+    sweep = commands.add_parser(
+        "sweep",
+        help="raise the reviews now due and queue the reminders owed, once (for cron)",
+    )
+    sweep.set_defaults(handler=lambda args: web_commands().sweep_once())
     manage = commands.add_parser(
         "manage", help="Django's manage.py commands (migrate, createsuperuser...)"
     )

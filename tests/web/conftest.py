@@ -33,6 +33,15 @@ def _data_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings: pytest.FixtureRequest) -> None:
+    # Tasks queued on commit run there and then, so a test reads their effect (a notice in the
+    # outbox) without a worker. tests/web/test_worker.py runs the real database queue and worker.
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
+
+
 @pytest.fixture
 def make_organisation(db: None) -> Callable[..., Organisation]:
     def make(

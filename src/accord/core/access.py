@@ -61,6 +61,8 @@ _RULES: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     "agreement.propose": (NEGOTIATING_ROLES, NEGOTIATING_ROLES),
     "agreement.decide-proposal": (frozenset({"ig-officer"}), frozenset()),
     "agreement.sign": (SIGNING_ROLES | {"dpo"}, SIGNING_ROLES | {"dpo"}),
+    # A variation agreed at a review reopens the signed wording; the lead coordinates it.
+    "agreement.vary": (frozenset({"ig-officer", "siro"}), frozenset()),
 }
 ACTIONS: Final = frozenset(_RULES)
 # Organisation-level actions: the roles needed in that organisation.
@@ -96,6 +98,22 @@ _PARTY_RULES: Final[dict[str, tuple[frozenset[str], frozenset[str], bool]]] = {
     "file.share": (frozenset({"ig-officer"}), DISCLOSING, False),
     "external.record": (frozenset({"ig-officer"}), ANY_PARTY, False),
     "transparency.consent": (frozenset({"ig-officer", "siro"}), ANY_PARTY, False),
+    # After signature: any party may ask for a review, report an incident or say it is leaving;
+    # the lead, which coordinates the agreement, records reviews and names a joining party.
+    "review.request": (frozenset({"ig-officer", "dpo", "siro"}), ANY_PARTY, False),
+    "review.record": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
+    "party.join": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
+    "party.leave": (frozenset({"siro"}), ANY_PARTY, False),
+    "incident.report": (
+        frozenset({"ig-officer", "dpo", "siro", "caldicott-guardian"}),
+        ANY_PARTY,
+        False,
+    ),
+    # Any party may suspend from the exchange page; from an incident, the lead's one-click
+    # suspension names the incident, as the party coordinating the agreement.
+    "incident.suspend": (frozenset({"ig-officer", "siro"}), ANY_PARTY, True),
+    # Each party that received data confirms, once the agreement ends, what became of it.
+    "disposal.confirm": (frozenset({"ig-officer", "dpo", "siro"}), RECEIVING, False),
 }
 PARTY_ACTIONS: Final = frozenset(_PARTY_RULES)
 

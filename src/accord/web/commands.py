@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 import sys
 
 
@@ -55,12 +56,71 @@ def print_demo_sign_ins(host: str, port: int) -> None:
 
 
 def serve(*, host: str, port: int, demo: bool) -> int:
+    """The site and, beside it, the background worker that sends notices and runs the sweep."""
     setup_django()
     prepare(demo=demo)
     from django.core.management import call_command
 
-    print_demo_sign_ins(host, port)
-    call_command("runserver", f"{host}:{port}", use_reloader=False, verbosity=0)
+    worker_process = subprocess.Popen([sys.executable, "-m", "accord", "worker"])
+    try:
+        print_demo_sign_ins(host, port)
+        call_command("runserver", f"{host}:{port}", use_reloader=False, verbosity=0)
+    finally:
+        worker_process.terminate()
+        worker_process.wait(timeout=30)
+    return 0
+
+
+def worker(*, sweep_seconds: int | None = None) -> int:
+    """Run queued tasks (notices, the sweep) and queue the sweep every ACCORD_SWEEP_SECONDS.
+
+    One process runs both: a thread queues the sweep, unless one is already waiting, and
+    django-tasks-db's worker runs whatever is queued. Several workers may run at once (on
+    PostgreSQL): each task is claimed by one, and every notice is claimed before it is sent.
+    """
+    setup_django()
+    import threading
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import close_old_connections
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.apps.reviews.tasks import sweep
+
+    every = sweep_seconds or settings.ACCORD_SWEEP_SECONDS
+    stop = threading.Event()
+
+    def queue_sweeps() -> None:
+        while not stop.is_set():
+            try:
+                waiting = DBTaskResult.objects.ready().filter(task_path=sweep.module_path)
+                if not waiting.exists():
+                    sweep.enqueue()
+            except Exception as error:  # a worker keeps going: it says why and tries again
+                print(f"accord worker: could not queue the sweep: {error}", file=sys.stderr)
+            finally:
+                close_old_connections()
+            stop.wait(every)
+
+    thread = threading.Thread(target=queue_sweeps, name="sweep-queuer", daemon=True)
+    thread.start()
+    print(f"Accord's worker is running: the sweep every {every} s.", flush=True)
+    try:
+        call_command("db_worker", interval=1, verbosity=1)
+    finally:
+        stop.set()
+    return 0
+
+
+def sweep_once() -> int:
+    """Run the sweep now, in this process; the notices it queues go to the worker."""
+    setup_django()
+    from accord.apps.reviews.tasks import sweep
+
+    result = sweep.call()
+    for name, count in result.items():
+        print(f"{name.replace('_', ' ')}: {count}")
     return 0
 
 

@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "accord.apps.exchange",
     "accord.apps.register",
     "accord.apps.transparency",
+    "accord.apps.notices",
+    "accord.apps.reviews",
+    "accord.apps.incidents",
+    "accord.apps.disposal",
+    "django_tasks_db",
     "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -188,6 +193,13 @@ if os.environ.get("EMAIL_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_FROM_EMAIL", "Accord <accord@localhost>")
+
+# Background work (notices, the review sweep) goes through a queue kept in the database, so no
+# other server is needed: `accord worker` runs it, and `make run` starts one beside the site.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How often the worker looks for reviews falling due, lapsed evidence, changes in the law and
+# notices to retry.
+ACCORD_SWEEP_SECONDS = int(os.environ.get("ACCORD_SWEEP_SECONDS", 900))
 
 # Security headers. The CSP allows only our own files, plus inline scripts carrying the nonce.
 from django.utils.csp import CSP  # noqa: E402

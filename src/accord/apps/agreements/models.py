@@ -47,6 +47,10 @@ class Agreement(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # Set by a recorded review; the next review falls a review period later.
     last_reviewed_on = models.DateField(null=True, blank=True)
+    # The earliest review owed: the scheduled one or one raised by an event. A copy kept up to
+    # date by accord.apps.reviews.services.review_date_refresh, so that the register can filter
+    # and sort on it with an index among 100,000 agreements.
+    next_review_on = models.DateField(null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from accord.apps.agreements.models import Agreement, AgreementVersion, Invitatio
 from accord.apps.evidence.selectors import evidence_status
 from accord.apps.initiatives.models import Initiative, InitiativeParty
 from accord.apps.initiatives.selectors import initiatives_visible_to
+from accord.apps.organisations.models import Membership
 from accord.core.agreement.signoff import (
     Given,
     PartyFacts,
@@ -154,3 +156,26 @@ def invitation_by_token(*, token_hash: str) -> Invitation | None:
         .select_related("initiative__lead", "organisation", "invited_by")
         .first()
     )
+
+
+# The people told of what happens to an agreement after signature: the roles that answer for it.
+ANSWERING_ROLES = ("ig-officer", "dpo", "siro", "caldicott-guardian")
+
+
+def contacts_of(
+    *, agreement: Agreement, organisation_ids: Iterable[int] | None = None
+) -> list[str]:
+    """The e-mail addresses to tell about this agreement: each party's named contact and the
+    active people holding an answering role there (all parties, or only those given)."""
+    parties = agreement.initiative.parties.all()
+    if organisation_ids is not None:
+        parties = parties.filter(organisation_id__in=list(organisation_ids))
+    emails = {p.contact_email for p in parties if p.contact_email}
+    emails |= set(
+        Membership.objects.filter(
+            organisation_id__in=parties.values("organisation_id"),
+            role__in=ANSWERING_ROLES,
+            user__is_active=True,
+        ).values_list("user__email", flat=True)
+    )
+    return sorted(e.lower() for e in emails if e)

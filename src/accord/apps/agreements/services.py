@@ -45,6 +45,7 @@ from accord.apps.initiatives.selectors import (
     journey,
     standing_of,
 )
+from accord.apps.notices.services import notice_queue
 from accord.apps.organisations.models import Membership, Organisation
 from accord.apps.organisations.selectors import roles_by_organisation
 from accord.apps.organisations.services import membership_grant
@@ -642,6 +643,10 @@ def signature_give(
         if signoff_of(agreement=agreement, version=current).complete:
             agreement.status, agreement.signed_at = Agreement.SIGNED, timezone.now()
             agreement.save(update_fields=["status", "signed_at"])
+            # Reviews build on agreements: the review date is theirs to keep.
+            from accord.apps.reviews.services import review_date_refresh
+
+            review_date_refresh(agreement)
             _audit(
                 actor,
                 agreement,
@@ -658,16 +663,58 @@ def _tell_parties_signed(agreement: Agreement, version: AgreementVersion) -> Non
     emails = sorted(
         {p.contact_email for p in agreement.initiative.parties.all() if p.contact_email}
     )
-    if emails:
-        transaction.on_commit(
-            lambda: send_mail(
-                f"Signed by every party: {agreement.reference} {agreement.initiative.title}",
-                f"Every party has signed version {version.number} of {agreement.reference} "
-                f"(SHA-256 {version.content_hash}). Sharing can go live from its start date.\n",
-                None,
-                emails,
+    notice_queue(
+        key=f"agreement-signed:{version.pk}",
+        recipients=emails,
+        subject=f"Signed by every party: {agreement.reference} {agreement.initiative.title}",
+        body=f"Every party has signed version {version.number} of {agreement.reference} "
+        f"(SHA-256 {version.content_hash}). Sharing can go live from its start date.\n",
+    )
+
+
+# --- Variation --------------------------------------------------------------------------------
+
+
+def variation_open(*, actor: User, agreement: Agreement, reason: str) -> AgreementVersion:
+    """Reopen a signed agreement for a variation agreed at a review.
+
+    The wording becomes a new version that every party negotiates and signs again. Sharing
+    pauses until then: the exchange opens only under a wording every party signed. Parties may
+    join or leave while it is reopened.
+    """
+    _require(actor, agreement.initiative, "agreement.vary")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what is to be varied and why."})
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        if agreement.status not in (Agreement.SIGNED, Agreement.LIVE, Agreement.SUSPENDED):
+            raise ValidationError(
+                f"This agreement is {agreement.get_status_display().lower()}: only a signed "
+                "agreement still in force can be varied."
             )
+        was = agreement.status
+        agreement.status = Agreement.NEGOTIATING
+        agreement.status_reason = reason.strip()
+        agreement.status_changed_at = timezone.now()
+        agreement.next_review_on = None  # not in force while it is varied
+        agreement.save(
+            update_fields=["status", "status_reason", "status_changed_at", "next_review_on"]
         )
+        version = _new_version(
+            agreement,
+            agreement.current_version().content,
+            actor,
+            f"Variation agreed at a review: {reason.strip()}",
+        )
+        _audit(
+            actor,
+            agreement,
+            verb="agreement.variation-opened",
+            target=agreement,
+            summary=f"{agreement.reference} reopened for variation (was {was}): {reason.strip()[:200]}",
+            data={"was": was, "version": version.number},
+        )
+    return version
 
 
 # --- Reminders --------------------------------------------------------------------------------
@@ -741,15 +788,14 @@ def _remind(
             )
             link = base_url + reverse("agreements:sign", kwargs={"pk": agreement.pk})
             deputy = " as a deputy" if stage == Reminder.DEPUTY else ""
-            transaction.on_commit(
-                lambda: send_mail(
-                    f"Waiting for your signature: {agreement.reference} {agreement.initiative.title}",
-                    f"Version {version.number} of {agreement.reference} has waited {waited.days} days "
-                    f"for the signature of {organisation.name}'s {role}. You are receiving this{deputy}.\n\n"
-                    f"Read and sign it here:\n{link}\n",
-                    None,
-                    emails,
-                )
+            # Through the outbox, so a mail server that is down delays the reminder, not loses it.
+            notice_queue(
+                key=f"signature-reminder:{reminder.pk}",
+                recipients=emails,
+                subject=f"Waiting for your signature: {agreement.reference} {agreement.initiative.title}",
+                body=f"Version {version.number} of {agreement.reference} has waited {waited.days} days "
+                f"for the signature of {organisation.name}'s {role}. You are receiving this{deputy}.\n\n"
+                f"Read and sign it here:\n{link}\n",
             )
     except IntegrityError:
         return None  # already sent for this version and stage

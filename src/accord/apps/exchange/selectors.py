@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet, Sum
+from django.db.models import Min, QuerySet, Sum
 
 from accord.apps.agreements.models import Agreement
 from accord.apps.agreements.selectors import evidence_of
 from accord.apps.exchange.models import Dataset, DatasetColumn, DisclosureEntry, VolumeUsage
 from accord.apps.initiatives.models import InitiativeParty
 from accord.apps.organisations.selectors import roles_by_organisation
+from accord.apps.reviews.models import Review
 from accord.core.access import may_for_party
 from accord.core.exchange.decision import ChannelFacts, DatasetTerms, Reason, closures
 from accord.core.exchange.terms import ExchangeTerms, exchange_terms
@@ -69,8 +70,17 @@ def channel_facts(
         status=agreement.status,
         evidence_lapsed=lapsed_evidence(agreement, today),
         last_reviewed_on=agreement.last_reviewed_on,
+        open_review_due_on=open_review_due_on(agreement),
         used=used,
     )
+
+
+def open_review_due_on(agreement: Agreement) -> dt.date | None:
+    """The earliest due date of a review raised by an event and not yet recorded."""
+    due: dt.date | None = Review.objects.filter(
+        agreement=agreement, completed_at__isnull=True
+    ).aggregate(due=Min("due_on"))["due"]
+    return due
 
 
 def channel_closures(agreement: Agreement, *, today: dt.date) -> tuple[Reason, ...]:
@@ -105,12 +115,17 @@ def acting_party(*, user: User, agreement: Agreement, action: str) -> Initiative
     raise PermissionDenied(f"You cannot do this ({action}) under this agreement")
 
 
-def may_act(*, user: User, agreement: Agreement, action: str) -> bool:
+def acting_party_or_none(
+    *, user: User, agreement: Agreement, action: str
+) -> InitiativeParty | None:
     try:
-        acting_party(user=user, agreement=agreement, action=action)
+        return acting_party(user=user, agreement=agreement, action=action)
     except PermissionDenied:
-        return False
-    return True
+        return None
+
+
+def may_act(*, user: User, agreement: Agreement, action: str) -> bool:
+    return acting_party_or_none(user=user, agreement=agreement, action=action) is not None
 
 
 @dataclass(frozen=True)

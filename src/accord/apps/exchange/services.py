@@ -279,8 +279,11 @@ def go_live(*, actor: User, agreement: Agreement, today: dt.date | None = None) 
         agreement.live_at = timezone.now()
         agreement.status_changed_at = agreement.live_at
         agreement.save(update_fields=["status", "live_at", "status_changed_at"])
-        Channel.objects.create(
-            agreement=agreement, match_key=new_key(), opened_at=agreement.live_at, opened_by=actor
+        # After a variation the channel opens again with its first key, so pseudonyms given
+        # out before the variation still match.
+        Channel.objects.get_or_create(
+            agreement=agreement,
+            defaults={"match_key": new_key(), "opened_at": agreement.live_at, "opened_by": actor},
         )
         audit_record(
             actor=actor,
@@ -356,13 +359,20 @@ def resume(*, actor: User, agreement: Agreement, reason: str) -> Agreement:
 
 
 def terminate(*, actor: User, agreement: Agreement, reason: str) -> Agreement:
-    """End the agreement for good: nothing flows under it again."""
-    return _change_status(
-        actor=actor,
-        agreement=agreement,
-        action="exchange.terminate",
-        allowed_from=(Agreement.SIGNED, Agreement.LIVE, Agreement.SUSPENDED),
-        to=Agreement.TERMINATED,
-        reason=reason,
-        verb="agreement.terminated",
-    )
+    """End the agreement for good: nothing flows under it again, and each party that received
+    data is asked, in the same transaction, to confirm its deletion or return."""
+    # Disposal builds on the exchange, not the other way round: imported here, not at the top.
+    from accord.apps.disposal.services import disposal_request
+
+    with transaction.atomic():
+        agreement = _change_status(
+            actor=actor,
+            agreement=agreement,
+            action="exchange.terminate",
+            allowed_from=(Agreement.SIGNED, Agreement.LIVE, Agreement.SUSPENDED),
+            to=Agreement.TERMINATED,
+            reason=reason,
+            verb="agreement.terminated",
+        )
+        disposal_request(agreement=agreement, actor=actor)
+    return agreement

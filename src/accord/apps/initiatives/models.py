@@ -81,6 +81,11 @@ class InitiativeParty(models.Model):
                 fields=["initiative", "organisation"], name="organisation_is_party_once"
             )
         ]
+        # Who sees what starts from a person's organisations: their initiatives are read from
+        # this index alone, without visiting each party row (bench/register.py).
+        indexes = [
+            models.Index(fields=["organisation", "initiative"], name="party_organisation_first")
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.role})"

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django import forms
 
-from accord.apps.organisations.models import Organisation
 from accord.apps.register.selectors import SORTS, STATUS_LABELS, Filters
 from accord.core import codes, register
 
@@ -25,10 +21,14 @@ class RegisterFilterForm(forms.Form):
         choices=[("", "Any status"), *STATUS_LABELS.items()],
         error_messages={"invalid_choice": "Choose a status from the list"},
     )
-    partner = forms.ChoiceField(
-        label="Partner",
+    # A name to type rather than a list to choose from: an organisation can have a thousand
+    # partners, too many for a drop-down (and GOV.UK advises against long ones).
+    partner = forms.CharField(
+        label="Partner organisation",
+        help_text="All or part of its name",
         required=False,
-        error_messages={"invalid_choice": "Choose a partner from the list"},
+        max_length=200,
+        error_messages={"max_length": "Enter a partner name of 200 characters or fewer"},
     )
     purpose = forms.ChoiceField(
         label="Purpose",
@@ -61,12 +61,6 @@ class RegisterFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose ascending or descending"},
     )
 
-    def __init__(self, *args: Any, partners: Iterable[Organisation], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["partner"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "Any partner"), *((str(o.pk), o.name) for o in partners)]
-
     def filters(self) -> Filters:
         """The filters chosen; call only once the form is valid."""
         data = self.cleaned_data
@@ -76,7 +70,7 @@ class RegisterFilterForm(forms.Form):
         return Filters(
             q=data["q"].strip(),
             status=data["status"],
-            partner=int(data["partner"]) if data["partner"] else None,
+            partner=data["partner"].strip(),
             purpose=data["purpose"],
             category=data["category"],
             review=data["review"],

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.register_list, name="list"),
     path("export.csv", views.register_export, name="export"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("flows/", views.flow_map, name="flows"),
 ]

@@ -1,4 +1,5 @@
-"""The register and its dashboard: each organisation's initiatives and agreements in one place.
+"""The register, its dashboard and its data-flow map: each organisation's initiatives and
+agreements in one place.
 
 Access: every view needs a signed-in person, and shows only what `initiatives_visible_to`
 lets them see (initiatives their organisations are party to), so no check per row is needed and
@@ -9,7 +10,8 @@ Bad filters are answered with 400 and the GOV.UK error summary naming the field.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
 from django.contrib.auth.decorators import login_required
@@ -21,11 +23,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accord.apps.accounts.models import User
+from accord.apps.agreements.models import Agreement
+from accord.apps.disposal.selectors import awaiting_disposal, disposal_states
 from accord.apps.initiatives.models import Initiative
 from accord.apps.organisations.selectors import roles_by_organisation
-from accord.apps.register import selectors
+from accord.apps.register import flows, selectors
 from accord.apps.register.forms import RegisterFilterForm
-from accord.core import register
+from accord.core import disposal, flowmap, register
 from accord.web.viewhelpers import signed_in_user
 
 PAGE_SIZE: Final = 25
@@ -42,14 +47,19 @@ CSV_COLUMNS: Final = (
     "Next review due",
     "Signed on",
     "Last changed",
+    "Deletion or return confirmed",
 )
+# How many ended agreements awaiting confirmations the dashboard lists.
+DASHBOARD_DISPOSALS: Final = 20
+# CSV rows are read, and their confirmations counted, this many at a time.
+CSV_CHUNK: Final = 1000
 
 
 def _iso(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else ""
 
 
-def csv_row(row: selectors.Row) -> list[str]:
+def csv_row(row: selectors.Row, deletion: disposal.Tally | None = None) -> list[str]:
     initiative, agreement = row.initiative, row.agreement
     values: list[object] = [
         initiative.title,
@@ -62,8 +72,18 @@ def csv_row(row: selectors.Row) -> list[str]:
         _iso(row.review_due),
         _iso(row.signed_on),
         _iso(timezone.localdate(initiative.updated_at)),
+        str(deletion) if deletion else "",
     ]
     return [register.defused(v) for v in values]
+
+
+def deletions_of(rows: Iterable[selectors.Row]) -> Mapping[int, disposal.Tally]:
+    """Who has confirmed deletion or return, for the terminated agreements among `rows`."""
+    return disposal_states(
+        row.agreement.pk
+        for row in rows
+        if row.agreement and row.agreement.status == Agreement.TERMINATED
+    )
 
 
 class _Echo:
@@ -77,13 +97,17 @@ def _csv_lines(initiatives: QuerySet[Initiative], own: frozenset[int]) -> Iterat
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield writer.writerow(CSV_COLUMNS)
     today = timezone.localdate()
-    for initiative in initiatives.iterator(chunk_size=1000):
-        yield writer.writerow(csv_row(selectors.rows([initiative], own=own, today=today)[0]))
+    for chunk in itertools.batched(initiatives.iterator(chunk_size=CSV_CHUNK), CSV_CHUNK):
+        rows = selectors.rows(chunk, own=own, today=today)
+        deletions = deletions_of(rows)
+        for row in rows:
+            deletion = deletions.get(row.agreement.pk) if row.agreement else None
+            yield writer.writerow(csv_row(row, deletion))
 
 
 def _filtered(request: HttpRequest) -> tuple[RegisterFilterForm, QuerySet[Initiative] | None]:
     user = signed_in_user(request)
-    form = RegisterFilterForm(request.GET, partners=selectors.partners_of(user=user))
+    form = RegisterFilterForm(request.GET)
     if not form.is_valid():
         return form, None
     filters = form.filters()
@@ -100,10 +124,14 @@ def register_list(request: HttpRequest) -> HttpResponse:
     if initiatives is None:
         return render(request, "register/list.html", context, status=400)
     page = Paginator(initiatives, PAGE_SIZE).get_page(request.GET.get("page"))
+    first = (page.number - 1) * PAGE_SIZE
+    page.object_list = selectors.page_of(initiatives, first, first + PAGE_SIZE)
     own = frozenset(roles_by_organisation(user=user))
+    rows = selectors.rows(page.object_list, own=own, today=timezone.localdate())
     context |= {
         "page": page,
-        "rows": selectors.rows(page.object_list, own=own, today=timezone.localdate()),
+        "rows": rows,
+        "deletions": deletions_of(rows),
         "filtered": form.is_filtered,
     }
     return render(request, "register/list.html", context)
@@ -127,6 +155,17 @@ def register_export(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _awaiting_deletion(user: User) -> dict[str, object]:
+    """Ended agreements where a receiving party has yet to confirm deletion or return."""
+    awaiting = awaiting_disposal(user=user)
+    listed = list(awaiting[:DASHBOARD_DISPOSALS])
+    deletions = disposal_states(a.pk for a in listed)
+    return {
+        "awaiting_deletion": [(a, deletions.get(a.pk)) for a in listed],
+        "awaiting_deletion_count": awaiting.count(),
+    }
 
 
 @login_required
@@ -156,5 +195,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "due_count": due.count(),
         "due_days": register.DASHBOARD_REVIEW_DAYS,
         "sign_off": selectors.sign_off_times(user=user),
+        **_awaiting_deletion(user),
     }
     return render(request, "register/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def flow_map(request: HttpRequest) -> HttpResponse:
+    """Signed-in person: who shares what with whom, drawn as a map and listed in a table."""
+    user = signed_in_user(request)
+    form = flows.FlowFilterForm(request.GET)
+    context: dict[str, object] = {"form": form, "section": "register"}
+    if not form.is_valid():
+        return render(request, "register/flows.html", context, status=400)
+    found = flows.flow_list(user=user, status=form.cleaned_data["status"])
+    own = frozenset(roles_by_organisation(user=user))
+    context |= {"flow_map": flowmap.layout(found, own=own), "filtered": form.is_filtered}
+    return render(request, "register/flows.html", context)

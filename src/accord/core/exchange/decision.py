@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from accord.core.exchange.terms import Clause, ExchangeTerms, clause
+from accord.core.review import next_review_on
 
 Effect = Literal["allow", "deny"]
 KINDS: Final = ("records", "lookup", "match", "file")
@@ -29,6 +30,9 @@ class ChannelFacts:
     status: str  # the agreement's status: negotiating | signed | live | suspended | terminated
     evidence_lapsed: tuple[str, ...] = ()  # parties whose required evidence is missing or expired
     last_reviewed_on: dt.date | None = None
+    # The earliest due date of a review raised by an event (an incident, lapsed evidence...)
+    # and not yet recorded: overdue, it closes the channel as the scheduled review does.
+    open_review_due_on: dt.date | None = None
     used: int = 0  # records already disclosed to the requesting party in the current period
 
 
@@ -106,7 +110,7 @@ def closures(terms: ExchangeTerms, facts: ChannelFacts, today: dt.date) -> tuple
                 clause("mechanism"),
             )
         )
-    due = terms.review_due_on(facts.last_reviewed_on)
+    due = next_review_on(terms.review_due_on(facts.last_reviewed_on), [facts.open_review_due_on])
     if due and today > due:
         found.append(Reason(f"The review due on {due:%-d %B %Y} is overdue.", clause("review")))
     return tuple(found)

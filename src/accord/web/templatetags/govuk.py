@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.template.base import render_value_in_context
+from django.template.defaultfilters import stringformat
+from django.utils.safestring import SafeString, mark_safe
 
 from accord.core import codes
 from accord.core.access import ROLES
@@ -71,6 +75,29 @@ def field_classes(field: BoundField, base: str) -> str:
     if field.errors:
         classes.append(f"{base}--error")
     return " ".join(classes)
+
+
+@register.simple_tag(takes_context=True)
+def select_options(context: template.Context, field: BoundField) -> SafeString:
+    """A select's options, the one whose value reads as the field's selected, written as the
+    template loop `<option value="{{ value }}"...>{{ label }}</option>` wrote them, in one pass:
+    the register's list of partners can hold a thousand, and the loop spent 0.1 ms on each
+    (measured by bench/register.py)."""
+    current = stringformat(field.value(), "s")
+    autoescape = context.autoescape
+
+    def written(value: object) -> str:
+        # A plain str is written as {{ }} writes it: escaped (not localised, not a date).
+        if type(value) is str:
+            return html.escape(value) if autoescape else value
+        return str(render_value_in_context(value, context))
+
+    options = []
+    for value, label in field.field.choices:  # type: ignore[attr-defined]
+        selected = " selected" if stringformat(value, "s") == current else ""
+        options.append(f'<option value="{written(value)}"{selected}>{written(label)}</option>')
+    # Each value and label is escaped as {{ }} escapes it.
+    return mark_safe("".join(options))  # noqa: S308
 
 
 @register.filter

@@ -25,6 +25,7 @@ from accord.apps.exchange.models import ExternalMechanism, SharedFile
 from accord.apps.organisations.selectors import roles_by_organisation
 from accord.core.access import PARTY_ACTIONS
 from accord.core.exchange.terms import clause
+from accord.core.review import next_review_on
 from accord.web.viewhelpers import signed_in_user, submitted
 
 
@@ -60,7 +61,10 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
         agreement,
         terms=terms,
         closures=selectors.channel_closures(agreement, today=today),
-        review_due=terms.review_due_on(agreement.last_reviewed_on),
+        review_due=next_review_on(
+            terms.review_due_on(agreement.last_reviewed_on),
+            [selectors.open_review_due_on(agreement)],
+        ),
         starts_later=bool(terms.start_on and today < terms.start_on),
         volumes=selectors.volumes(agreement, today=today),
         parties=agreement.initiative.parties.select_related("organisation"),
