@@ -40,7 +40,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,8 @@ import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from exchange import free_port, wait_for  # bench/exchange.py: this script's own directory
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get(
@@ -574,22 +575,6 @@ def seed_main(size: int, name: str, data_dir: Path) -> int:
 
 
 # --- Load (this process) -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(port: int) -> None:
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
 
 
 def gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

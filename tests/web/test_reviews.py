@@ -349,3 +349,20 @@ def test_a_negotiating_agreement_owes_no_review(make_person: object) -> None:
     with pytest.raises(ValidationError):
         services.review_request(actor=sharing.council_ig, agreement=agreement, reason="Why not.")
     assert services.review_date_refresh(agreement) is None
+
+
+def test_giving_notice_twice_in_the_browser_form_says_it_was_raised_already() -> None:
+    sharing = live_agreement()
+    school = signed_in(sharing.school_ig, mfa=True)
+    url = f"/agreements/{sharing.agreement.pk}/reviews/leave/"
+    assert school.post(url, {"reason": ""}).status_code == 400
+    first = school.post(url, {"reason": "The school is closing."}, follow=True)
+    assert "Notice given: every party has been told" in first.content.decode()
+    again = school.post(url, {"reason": "Still closing."}, follow=True)
+    assert "A review for this was raised already" in again.content.decode()
+    assert Review.objects.filter(agreement=sharing.agreement, cause=rules.PARTY_LEFT).count() == 1
+    # The council is the lead: it cannot give notice, not even by posting the form.
+    council = signed_in(sharing.council_siro, mfa=True)
+    refused = council.post(url, {"reason": "No."})
+    assert refused.status_code == 400
+    assert "The lead cannot leave its own agreement" in refused.content.decode()

@@ -121,8 +121,12 @@ def _reason_page(
     button: str,
     done: str,
 ) -> HttpResponse:
-    if submitted(request, form, change):
-        messages.success(request, done)
+    made: list[object] = []
+    if submitted(request, form, lambda: made.append(change())):
+        if made[0] is None:  # the same cause was raised before: one review for it
+            messages.info(request, "A review for this was raised already: it is listed below.")
+        else:
+            messages.success(request, done)
         return redirect("reviews:list", pk=agreement.pk)
     return render(
         request,
