@@ -306,7 +306,13 @@ def test_the_csv_export_holds_the_filtered_rows_with_formulas_defused(world: Wor
         timezone.localdate().isoformat(),
         timezone.localdate().isoformat(),
         "",  # deletion or return is confirmed only once an agreement has ended
+        signed[-1],
     ]
+    # Under what law: the provisions the signed legal basis names, by label.
+    law = signed[-1].split("; ")
+    assert "UK GDPR Art 6(1)(e): Public task" in law
+    assert "Education Act 1996 s.434: Registration of pupils" in law
+    assert not by_title[world.draft.title][-1]  # no agreement, no law relied on yet
     filtered = csv_rows(world.client.get("/register/export.csv?status=none&category=health"))
     assert [row[0] for row in filtered[1:]] == ["'=HYPERLINK(1)", world.draft.title]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from accord.core.law.model import Provision
 
@@ -145,11 +145,12 @@ def law_fingerprint(provision: Provision) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def relied_on_provisions(legal_basis_values: dict[str, object]) -> frozenset[str]:
-    """The provision ids a signed legal-basis section names, for every party."""
-    found: set[str] = set()
-    for basis in legal_basis_values.get("bases") or []:  # type: ignore[attr-defined]
+def relied_on_provisions(legal_basis_values: Mapping[str, Any]) -> dict[str, str]:
+    """The provisions a signed legal-basis section names, for any party: id -> label, in the
+    order they first appear."""
+    found: dict[str, str] = {}
+    for basis in legal_basis_values.get("bases") or []:
         for provision in basis.get("provisions") or []:
             if provision.get("id"):
-                found.add(str(provision["id"]))
-    return frozenset(found)
+                found.setdefault(str(provision["id"]), str(provision.get("label") or ""))
+    return found

@@ -28,16 +28,18 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.utils import timezone
 
-from accord.apps.agreements.models import Agreement
+from accord.apps.agreements.models import Agreement, AgreementVersion
 from accord.apps.agreements.selectors import agreements_visible_to
 from accord.apps.initiatives.models import Initiative, InitiativeParty
 from accord.apps.initiatives.selectors import initiatives_visible_to
 from accord.core import codes, register
+from accord.core.review import relied_on_provisions
 
 if TYPE_CHECKING:
     from accord.apps.accounts.models import User
@@ -234,3 +236,27 @@ def sign_off_times(*, user: User) -> register.SignOffTimes | None:
         register.days_to_sign(timezone.localdate(created), timezone.localdate(signed_at))
         for created, signed_at in signed.values_list("created_at", "signed_at")
     )
+
+
+def laws_of(agreement_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """The provisions each agreement's current wording relies on, by label, in one query.
+
+    For the CSV export, which answers "under what law" for every row; the page links to each
+    agreement instead, since reading every wording would cost each page more than the rest.
+    """
+    ids = list(agreement_ids)
+    if not ids:
+        return {}
+    latest = (
+        AgreementVersion.objects.filter(agreement=OuterRef("agreement"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    current = AgreementVersion.objects.filter(agreement_id__in=ids, number=Subquery(latest))
+    found = {}
+    for agreement_id, content in current.values_list("agreement_id", "content"):
+        basis = next(
+            (s.get("values") or {} for s in content["sections"] if s["key"] == "legal-basis"), {}
+        )
+        found[agreement_id] = tuple(relied_on_provisions(basis).values())
+    return found

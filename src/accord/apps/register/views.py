@@ -48,6 +48,7 @@ CSV_COLUMNS: Final = (
     "Signed on",
     "Last changed",
     "Deletion or return confirmed",
+    "Law relied on",
 )
 # How many ended agreements awaiting confirmations the dashboard lists.
 DASHBOARD_DISPOSALS: Final = 20
@@ -59,7 +60,9 @@ def _iso(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else ""
 
 
-def csv_row(row: selectors.Row, deletion: disposal.Tally | None = None) -> list[str]:
+def csv_row(
+    row: selectors.Row, deletion: disposal.Tally | None = None, law: tuple[str, ...] = ()
+) -> list[str]:
     initiative, agreement = row.initiative, row.agreement
     values: list[object] = [
         initiative.title,
@@ -73,6 +76,7 @@ def csv_row(row: selectors.Row, deletion: disposal.Tally | None = None) -> list[
         _iso(row.signed_on),
         _iso(timezone.localdate(initiative.updated_at)),
         str(deletion) if deletion else "",
+        "; ".join(law),
     ]
     return [register.defused(v) for v in values]
 
@@ -100,9 +104,12 @@ def _csv_lines(initiatives: QuerySet[Initiative], own: frozenset[int]) -> Iterat
     for chunk in itertools.batched(initiatives.iterator(chunk_size=CSV_CHUNK), CSV_CHUNK):
         rows = selectors.rows(chunk, own=own, today=today)
         deletions = deletions_of(rows)
+        laws = selectors.laws_of(row.agreement.pk for row in rows if row.agreement)
         for row in rows:
-            deletion = deletions.get(row.agreement.pk) if row.agreement else None
-            yield writer.writerow(csv_row(row, deletion))
+            agreement_id = row.agreement.pk if row.agreement else 0  # 0: no agreement, no entry
+            yield writer.writerow(
+                csv_row(row, deletions.get(agreement_id), laws.get(agreement_id, ()))
+            )
 
 
 def _filtered(request: HttpRequest) -> tuple[RegisterFilterForm, QuerySet[Initiative] | None]:

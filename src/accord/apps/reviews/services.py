@@ -379,7 +379,7 @@ def _raise_law_changed(law: Catalogue, today: dt.date) -> tuple[list[str], list[
                 relied = rules.relied_on_provisions(
                     agreement.current_version().section("legal-basis").get("values") or {}
                 )
-                for pid in sorted(relied & set(changed)):
+                for pid in sorted(set(relied) & set(changed)):
                     entry = law.everything.find(pid)
                     what = (
                         f"{entry.title} ({entry.citation})"
