@@ -125,6 +125,9 @@ def test_a_party_reports_and_every_partys_contacts_are_told_once(
     assert "Incident 1" in notice.body
     assert _url(sharing, "1/") in notice.body
     assert "within 72 hours" in notice.body
+    # The details stay in Accord: a breach's description may name the people it affected.
+    for detail in ("laptop", "30 pupils", "British Transport Police"):
+        assert detail not in notice.body
 
     detail = school.get(response["Location"])
     assert detail.status_code == 200

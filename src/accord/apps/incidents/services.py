@@ -152,12 +152,11 @@ def _report_body(incident: Incident, organisation: str, actor: User) -> str:
         f"Reported to the ICO: {rules.ICO_ANSWERS[incident.reported_to_ico]}",
         f"Contained: {'Yes' if incident.contained else 'No'}",
         "",
-        f"What happened:\n{incident.description}",
+        # What happened, and to whose data, stays in Accord: e-mail is not a safe place for
+        # the details of a breach, which may name the people it affected.
+        "What happened, the data affected and what has been done are in Accord, for the "
+        "parties only: sign in to read them.",
     ]
-    if incident.data_affected:
-        lines += ["", f"Data affected:\n{incident.data_affected}"]
-    if incident.actions_taken:
-        lines += ["", f"What has been done:\n{incident.actions_taken}"]
     if incident.kind == rules.PERSONAL_DATA_BREACH:
         lines += [
             "",
