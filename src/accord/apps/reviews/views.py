@@ -70,8 +70,6 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
             "today": today,
             "in_force": in_force,
             "scheduled": services.scheduled_review_on(agreement) if in_force else None,
-            "causes": rules.CAUSES,
-            "outcomes": rules.OUTCOMES,
             "can": _can(user, agreement) if in_force else {},
         },
     )
