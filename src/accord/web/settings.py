@@ -9,6 +9,10 @@ Everything a deployer changes comes from the environment:
   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
                       send real e-mail by SMTP; without EMAIL_HOST e-mail is printed to the console
   ACCORD_FROM_EMAIL   the sender of Accord's e-mail
+  ACCORD_HTTPS        1 when Accord is served over HTTPS only: secure cookies, HSTS for a year
+                      (ACCORD_HSTS_SECONDS; ACCORD_HSTS_SUBDOMAINS=0 and ACCORD_HSTS_PRELOAD=0 to
+                      leave those out) and a redirect from plain HTTP; ACCORD_BEHIND_PROXY=1
+                      when a proxy in front ends TLS and sets X-Forwarded-Proto
   ACCORD_EVIDENCE_MAX_BYTES  the largest security evidence file accepted (default 10 MiB)
   ACCORD_DATASET_MAX_BYTES   the largest CSV or Excel dataset accepted (default 512 MiB)
   ACCORD_SHARED_FILE_MAX_BYTES  the largest file shared under an agreement (default 100 MiB)
@@ -157,7 +161,18 @@ SESSION_ABSOLUTE_SECONDS = int(os.environ.get("ACCORD_SESSION_ABSOLUTE_SECONDS",
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("ACCORD_HTTPS") == "1"
+HTTPS = os.environ.get("ACCORD_HTTPS") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    # Served over HTTPS only: browsers are told to use nothing else for a year (HSTS), and a
+    # plain-HTTP request is redirected. A proxy in front that ends TLS says so in
+    # X-Forwarded-Proto (ACCORD_BEHIND_PROXY=1), or every request would look like plain HTTP.
+    SECURE_HSTS_SECONDS = int(os.environ.get("ACCORD_HSTS_SECONDS", 365 * 24 * 60 * 60))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("ACCORD_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("ACCORD_HSTS_PRELOAD", "1") == "1"
+    SECURE_SSL_REDIRECT = True
+    if os.environ.get("ACCORD_BEHIND_PROXY") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Security evidence files (accord.apps.evidence): the largest accepted. They are stored under
 # DATA_DIR / "evidence", never under STATIC_ROOT. Uploads larger than Django's in-memory limit

@@ -1,0 +1,51 @@
+"""Production settings pass Django's deployment checklist with nothing left to warn about.
+
+Run as `accord manage check --deploy --fail-level WARNING` in a process of its own, with the
+environment a deployment sets: HTTPS, a secret key, its host name and an SMTP server.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ACCORD_", "EMAIL_", "DATABASE_URL"))
+    }
+    environment |= {"ACCORD_DATA_DIR": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "accord", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "ACCORD_HTTPS": "1",
+    "ACCORD_SECRET_KEY": secrets.token_urlsafe(50),
+    "ACCORD_ALLOWED_HOSTS": "accord.example.gov.uk",
+    "EMAIL_HOST": "smtp.example.gov.uk",
+}
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path: Path) -> None:
+    result = _check(tmp_path, **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_without_https_the_checklist_says_what_is_missing(tmp_path: Path) -> None:
+    plain = {key: value for key, value in PRODUCTION.items() if key != "ACCORD_HTTPS"}
+    result = _check(tmp_path, **plain)
+    assert result.returncode != 0
+    for missing in ("SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE"):
+        assert missing in result.stderr
