@@ -17,7 +17,9 @@ def _check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("ACCORD_", "EMAIL_", "DATABASE_URL"))
+        # Nothing from the test run: the browser tests allow Django's async-unsafe calls
+        # (DJANGO_ALLOW_ASYNC_UNSAFE), which a deployment must never do.
+        if not key.startswith(("ACCORD_", "EMAIL_", "DATABASE_URL", "DJANGO_"))
     }
     environment |= {"ACCORD_DATA_DIR": str(tmp_path), **env}
     return subprocess.run(
