@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accord.apps.accounts.middleware import SIGNED_IN_AT
+from accord.apps.accounts.middleware import RENEWED_AT, SIGNED_IN_AT
 from accord.apps.accounts.models import User
 from accord.apps.audit.models import AuditEntry
 from accord.apps.organisations.models import Organisation
@@ -138,6 +138,34 @@ def test_the_idle_limit_is_renewed_by_each_request_and_ends_the_session(ig_offic
         expire_date=timezone.now() - timezone.timedelta(seconds=1)
     )
     assert client.get("/initiatives/").status_code == 302
+
+
+def test_the_session_is_renewed_at_most_once_a_minute(ig_officer: User) -> None:
+    """Reading pages does not write the session row each time; a minute on, a request renews it."""
+    client = signed_in(ig_officer)
+    key = client.session.session_key
+    client.get("/initiatives/")
+    soon = timezone.now() + timezone.timedelta(minutes=10)
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    client.get("/initiatives/")
+    assert Session.objects.get(session_key=key).expire_date == soon  # not written again
+
+    session = client.session
+    session[RENEWED_AT] = time.time() - 61
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    client.get("/initiatives/")
+    assert Session.objects.get(session_key=key).expire_date > timezone.now() + timezone.timedelta(
+        minutes=29
+    )
+
+
+def test_a_stale_session_cookie_creates_no_session() -> None:
+    client = Client()
+    client.cookies["sessionid"] = "no-such-session-key-0123456789abcdef"
+    before = Session.objects.count()
+    client.get("/accessibility/")
+    assert Session.objects.count() == before
 
 
 def test_password_reset_by_email(ig_officer: User) -> None:

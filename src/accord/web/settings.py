@@ -19,6 +19,13 @@ Everything a deployer changes comes from the environment:
   ACCORD_EXCHANGE_KEY_FILE  the age identity that encrypts files shared under agreements
                       (default ACCORD_DATA_DIR/keys/exchange.agekey, made on first use); back it
                       up apart from the data directory: without it the files cannot be read
+  ACCORD_DB_CONNECT_TIMEOUT  seconds to wait for PostgreSQL to answer a new connection (default 3)
+  ACCORD_PRODUCTION   1 in production mode (set by `accord serve --production`): hashed, compressed
+                      static files from `collectstatic`; ACCORD_WORKERS and ACCORD_THREADS size
+                      gunicorn (docs/deployment.md)
+  ACCORD_CHECKPOINT_KEY_FILE, ACCORD_CHECKPOINT_LOG, ACCORD_CHECKPOINT_SECONDS
+                      the key that signs the logs' checkpoints, the file they are appended to,
+                      and how often the worker signs one (see below and ADR 9)
   ACCORD_DATA_SOURCES  JSON naming the PostgreSQL databases providers may register tables from:
                       {"mis": {"url": "postgres://reader:...@host/db", "organisations": ["..."]}}
 """
@@ -84,6 +91,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accord.web.middleware.CorrelationIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accord.apps.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,12 +131,22 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'accord.sqlite3'}",
         conn_max_age=60,
+        # A kept connection is checked before each request reuses it, so one the database
+        # dropped (a restart, a failover) is replaced rather than failing the request.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Wait for a writer rather than fail at once: the dev server and tests write concurrently.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A database that is down or unreachable fails a request within seconds (a 503 page, see
+    # accord.web.errors), not after the operating system's TCP time-out of minutes. A
+    # ?connect_timeout= in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("ACCORD_DB_CONNECT_TIMEOUT", "3"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -152,10 +170,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "initiatives:list"
 
-# Sessions: an idle time-out (the cookie is renewed on every request) and an absolute limit
-# enforced by SessionLimitsMiddleware, whatever the activity.
+# Sessions: an idle time-out (renewed by a request at most once a minute: SessionRenewalMiddleware)
+# and an absolute limit enforced by SessionLimitsMiddleware, whatever the activity.
 SESSION_COOKIE_AGE = int(os.environ.get("ACCORD_SESSION_IDLE_SECONDS", 30 * 60))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
+# How long a register page's results are kept in each process's cache. They are keyed by the
+# head of the audit chain, so any change makes them stale at once (accord.apps.register.views);
+# 0 turns the cache off.
+ACCORD_REGISTER_CACHE_SECONDS = int(os.environ.get("ACCORD_REGISTER_CACHE_SECONDS", 300))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("ACCORD_SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60))
 SESSION_COOKIE_HTTPONLY = True
@@ -215,6 +237,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How often the worker looks for reviews falling due, lapsed evidence, changes in the law and
 # notices to retry.
 ACCORD_SWEEP_SECONDS = int(os.environ.get("ACCORD_SWEEP_SECONDS", 900))
+# Signed checkpoints of the audit and disclosure logs (ADR 9): the worker signs one every
+# ACCORD_CHECKPOINT_SECONDS when a log has grown. The Ed25519 key lives in a file, never in the
+# database (default ACCORD_DATA_DIR/keys/checkpoint.pem, made on first use, mode 0600): back it
+# up apart from the database. Each checkpoint is also appended to ACCORD_CHECKPOINT_LOG (default
+# ACCORD_DATA_DIR/checkpoints.jsonl), so deleting one from the database does not go unseen.
+ACCORD_CHECKPOINT_SECONDS = int(os.environ.get("ACCORD_CHECKPOINT_SECONDS", 3600))
+ACCORD_CHECKPOINT_KEY_FILE = os.environ.get("ACCORD_CHECKPOINT_KEY_FILE", "")
+ACCORD_CHECKPOINT_LOG = os.environ.get("ACCORD_CHECKPOINT_LOG", "")
 
 # Security headers. The CSP allows only our own files, plus inline scripts carrying the nonce.
 from django.utils.csp import CSP  # noqa: E402
@@ -241,10 +271,26 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("ACCORD_STATIC_ROOT", DATA_DIR / "static"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-# Serve straight from the package in development; `collectstatic` is for production.
-WHITENOISE_USE_FINDERS = True
+# Production mode (`accord serve --production` sets ACCORD_PRODUCTION=1; see docs/deployment.md)
+# serves what `collectstatic` wrote: names carrying a hash of the content, cached for a year,
+# compressed. Otherwise files are served straight from the package.
+PRODUCTION = os.environ.get("ACCORD_PRODUCTION") == "1"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "accord.web.staticfiles.StaticStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = DEBUG
+# Production mode's gunicorn: processes, and threads in each. Each thread may hold a database
+# connection: machines x processes x threads (+ the workers') must stay under PostgreSQL's
+# max_connections (docs/deployment.md).
+ACCORD_WORKERS = int(os.environ.get("ACCORD_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
+ACCORD_THREADS = int(os.environ.get("ACCORD_THREADS") or 4)
 
 # Agreements: invitations expire; late signatories are reminded, then their deputies.
 ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
