@@ -68,6 +68,7 @@ VISIBLE = 300
 CLIENTS = 50
 ALONE = 130  # requests with one client at a time, per size (ten times through the mix)
 STATIC_PAGE = "/accessibility/"
+UNCACHED = "uncached"  # the large store's server with the register's results cache off
 # gunicorn's advice for 2 cores, (2 x cores) + 1 sync workers: each takes the next connection
 # waiting when it is free, so requests are served in turn. (gthread keeps each client's
 # connection with the worker that accepted it, and one worker's clients queue while the
@@ -516,7 +517,7 @@ def sessions(user_pk: int, count: int) -> list[str]:
 def count_queries(user_pk: int, paths: Iterable[str]) -> dict[str, int]:
     """SQL queries of each page, signed in, through the whole middleware stack (test client)."""
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     from accord.apps.accounts.middleware import SIGNED_IN_AT
@@ -530,7 +531,11 @@ def count_queries(user_pk: int, paths: Iterable[str]) -> dict[str, int]:
     counts = {}
     for path in paths:
         client.get(path)  # once first: the same state as the measured requests
-        with CaptureQueriesContext(connection) as captured:
+        # The page's own work, not a page kept in the cache (which makes fewer still).
+        with (
+            override_settings(ACCORD_REGISTER_CACHE_SECONDS=0),
+            CaptureQueriesContext(connection) as captured,
+        ):
             response = client.get(path)
         if response.status_code != 200:
             raise RuntimeError(f"GET {path} answered {response.status_code}")
@@ -736,7 +741,14 @@ def run(
             # The floor: a static page, signed in, through the same server, clients and load.
             servers["static"] = Server(worlds[LARGE], servers[str(LARGE)].port)
             servers["static"].paths = [STATIC_PAGE]
-            for key in (str(SMALL), str(LARGE)):
+            # The large store again, with the register's cache of results turned off: what each
+            # page costs when something changed since it was last shown.
+            port = free_port()
+            processes.append(
+                gunicorn(port, dict(worlds[LARGE]["env"], ACCORD_REGISTER_CACHE_SECONDS="0"))
+            )
+            servers[UNCACHED] = Server(worlds[LARGE], port)
+            for key in (str(SMALL), str(LARGE), UNCACHED):
                 server = servers[key]
                 wait_for(server.port)
                 first = server.get(server.connection(), server.world["sessions"][0], "/register/")
@@ -773,6 +785,7 @@ def run(
         "think": think,
         "paths": [label for label, _ in mix("")],
         "static": summary(samples["static"], walls["static"]) | {"alone": single["static"]},
+        UNCACHED: summary(samples[UNCACHED], walls[UNCACHED]) | {"alone": single[UNCACHED]},
     }
     for size, world in worlds.items():
         results[str(size)] = (

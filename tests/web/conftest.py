@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,6 +32,15 @@ def _fast_hashing(settings: pytest.FixtureRequest) -> None:
 def _data_dir(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
     # Uploaded evidence is stored under DATA_DIR: keep each test's files in its own folder.
     settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _no_register_cache(settings: pytest.FixtureRequest) -> None:
+    # The register keeps its pages' results in the process's cache, keyed by the audit chain's
+    # head. Tests read what a page computes (and some change rows directly, unaudited), so it
+    # is off; tests/web/test_register.py turns it on to test it. Cleared, in case a test did.
+    settings.ACCORD_REGISTER_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ Visibility starts from `initiatives_visible_to`, so another organisation's initi
 drafts included) never appear in a row, a count, a partner list or an export.
 
 Everything a page shows is read with a fixed number of queries, however many rows there are:
-the agreement comes by a join and the partners by one prefetch. The next review date is the
+the page's ids with the total count, then its rows' values, then their partners. The next review date is the
 agreement's stored `next_review_on`, kept up to date by the reviews app whenever a review is
 raised or recorded, so filtering and sorting on it use an index.
 """
@@ -13,10 +13,14 @@ raised or recorded, so filtering and sorting on it use an index.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+import hashlib
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -25,17 +29,20 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.fields.json import KeyTransform
+from django.http import QueryDict
 from django.utils import timezone
 
 from accord.apps.agreements.models import Agreement, AgreementVersion
 from accord.apps.agreements.selectors import agreements_visible_to
+from accord.apps.audit.models import ChainHead
 from accord.apps.initiatives.models import Initiative, InitiativeParty
 from accord.apps.initiatives.selectors import initiatives_visible_to
 from accord.core import codes, register
@@ -69,59 +76,89 @@ def with_review_due(initiatives: QuerySet[Initiative]) -> QuerySet[Initiative]:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
-    """One line of the register, as the page and the export show it."""
+    """One line of the register, as the page, the dashboard and the export show it: plain values,
+    read with `rows_for` in two queries, whatever the number of rows."""
 
-    initiative: Initiative
-    agreement: Agreement | None
+    initiative_id: int
+    title: str
+    lead: str
+    updated_on: dt.date
+    agreement_id: int | None
+    reference: str
+    status: str
+    signed_on: dt.date | None
+    purposes: tuple[str, ...]
+    categories: tuple[str, ...]
     partners: tuple[str, ...]
     review_due: dt.date | None
     review_state: str
 
     @property
-    def status(self) -> str:
-        return self.agreement.status if self.agreement else NO_AGREEMENT
-
-    @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
-    @property
-    def purposes(self) -> list[str]:
-        return [codes.label(str(p)) for p in self.initiative.content.get("purposes", [])]
 
-    @property
-    def categories(self) -> list[str]:
-        found = (str(d.get("category", "")) for d in self.initiative.content.get("data", []))
-        return [codes.label(c) for c in dict.fromkeys(found) if c]
+def rows_for(ids: Sequence[int], *, own: Collection[int], today: dt.date) -> list[Row]:
+    """The rows of these initiatives, in this order; `own` are the reader's organisations, which
+    are not listed among the partners.
 
-    @property
-    def signed_on(self) -> dt.date | None:
-        signed_at = self.agreement.signed_at if self.agreement else None
-        return timezone.localdate(signed_at) if signed_at else None
-
-
-def rows(initiatives: Iterable[Initiative], *, own: Collection[int], today: dt.date) -> list[Row]:
-    """Rows for initiatives read by `register_rows`; `own` are the reader's organisations."""
-    found = []
-    for initiative in initiatives:
-        agreement = getattr(initiative, "agreement", None)
-        due: dt.date | None = getattr(initiative, "review_due", None)
-        found.append(
-            Row(
-                initiative=initiative,
-                agreement=agreement,
-                partners=tuple(
-                    party.organisation.name
-                    for party in initiative.parties.all()
-                    if party.organisation_id not in own
-                ),
-                review_due=due,
-                review_state=register.review_state(due, today),
-            )
+    Plain values, not models: a page of 25 read as models, with its parties and their
+    organisations prefetched, cost three times the SQL it ran (bench/register.py). Of the
+    initiative's content only the purposes and data categories are read.
+    """
+    if not ids:
+        return []
+    found = {
+        values["pk"]: values
+        for values in Initiative.objects.filter(pk__in=ids).values(
+            "pk",
+            "title",
+            "lead__name",
+            "updated_at",
+            "agreement__pk",
+            "agreement__reference",
+            "agreement__status",
+            "agreement__signed_at",
+            "agreement__next_review_on",
+            purposes=KeyTransform("purposes", "content"),
+            data=KeyTransform("data", "content"),
         )
-    return found
+    }
+    partners: dict[int, list[str]] = defaultdict(list)
+    for initiative_id, name in (
+        InitiativeParty.objects.filter(initiative_id__in=ids)
+        .exclude(organisation_id__in=own)
+        .order_by("id")
+        .values_list("initiative_id", "organisation__name")
+    ):
+        partners[initiative_id].append(name)
+    return [_row(found[pk], partners[pk], today) for pk in ids if pk in found]
+
+
+def _row(values: Mapping[str, Any], partners: list[str], today: dt.date) -> Row:
+    signed_at = values["agreement__signed_at"]
+    data = values["data"] or []
+    categories = dict.fromkeys(str(d.get("category", "")) for d in data if isinstance(d, dict))
+    status = values["agreement__status"] or NO_AGREEMENT
+    # As `with_review_due`: only an agreement in force has a review due.
+    due = values["agreement__next_review_on"] if status in REVIEWED_STATUSES else None
+    return Row(
+        initiative_id=values["pk"],
+        title=values["title"],
+        lead=values["lead__name"],
+        updated_on=timezone.localdate(values["updated_at"]),
+        agreement_id=values["agreement__pk"],
+        reference=values["agreement__reference"] or "",
+        status=status,
+        signed_on=timezone.localdate(signed_at) if signed_at else None,
+        purposes=tuple(codes.label(str(p)) for p in values["purposes"] or []),
+        categories=tuple(codes.label(c) for c in categories if c),
+        partners=tuple(partners),
+        review_due=due,
+        review_state=register.review_state(due, today),
+    )
 
 
 @dataclass(frozen=True)
@@ -138,19 +175,9 @@ class Filters:
     descending: bool = True
 
 
-def _with_row_data(initiatives: QuerySet[Initiative]) -> QuerySet[Initiative]:
-    """What a row shows beside the initiative: its agreement, lead, partners and review due."""
-    return with_review_due(initiatives.select_related("agreement", "lead")).prefetch_related(
-        Prefetch(
-            "parties",
-            queryset=InitiativeParty.objects.select_related("organisation").order_by("id"),
-        )
-    )
-
-
 def register_rows(*, user: User, filters: Filters, today: dt.date) -> QuerySet[Initiative]:
-    """The register's rows: each visible initiative, with its agreement and next review due."""
-    initiatives = _with_row_data(initiatives_visible_to(user=user))
+    """The register's initiatives, filtered and sorted; `rows_for` reads what their rows show."""
+    initiatives = with_review_due(initiatives_visible_to(user=user))
     if filters.q:
         initiatives = initiatives.filter(
             Q(title__icontains=filters.q) | Q(agreement__reference__icontains=filters.q)
@@ -182,17 +209,33 @@ def register_rows(*, user: User, filters: Filters, today: dt.date) -> QuerySet[I
     return initiatives.order_by(*_ordering(filters))
 
 
-def page_of(initiatives: QuerySet[Initiative], start: int, stop: int) -> list[Initiative]:
-    """`initiatives[start:stop]` of `register_rows`, in two steps: the page's ids, filtered and
-    sorted on what that needs alone; then those rows, by id, with what a row shows.
+def results_key(*, own: Collection[int], query: QueryDict, today: dt.date) -> str | None:
+    """The cache key of a register page's results (views._results), or None not to cache them.
 
-    One query more than a slice, at any size; but the database no longer fetches and joins the
-    agreement and lead of every visible initiative to keep 25 of them (1,500 for an
-    organisation among 100,000 agreements: bench/register.py).
+    None when caching is off or nothing has been audited yet. The key holds the head of the
+    audit chain, so it changes with any change of state: see views._results.
     """
-    ids = list(initiatives.values_list("pk", flat=True)[start:stop])
-    found = _with_row_data(Initiative.objects.filter(pk__in=ids)).in_bulk()
-    return [found[pk] for pk in ids if pk in found]
+    if settings.ACCORD_REGISTER_CACHE_SECONDS <= 0:
+        return None
+    head = ChainHead.objects.filter(id=1).values_list("hash", flat=True).first()
+    if head is None:
+        return None
+    asked = urlencode(sorted(query.lists()), doseq=True)
+    organisations = ",".join(str(pk) for pk in sorted(own))
+    text = f"{head}|{organisations}|{today.isoformat()}|{asked}"
+    return "register:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def page_ids(initiatives: QuerySet[Initiative], start: int, stop: int) -> tuple[list[int], int]:
+    """The ids of `initiatives[start:stop]` and how many there are in all, in one query.
+
+    The count rides on each row (COUNT(*) OVER ()), so a page past the end returns no rows and
+    no count: 0 then means "none here", and the caller asks `initiatives.count()`.
+    """
+    found = list(
+        initiatives.annotate(total=Window(Count("pk"))).values_list("pk", "total")[start:stop]
+    )
+    return [pk for pk, _ in found], (found[0][1] if found else 0)
 
 
 def _ordering(filters: Filters) -> list[Any]:

@@ -14,11 +14,14 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -63,18 +66,17 @@ def _iso(value: object) -> str:
 def csv_row(
     row: selectors.Row, deletion: disposal.Tally | None = None, law: tuple[str, ...] = ()
 ) -> list[str]:
-    initiative, agreement = row.initiative, row.agreement
     values: list[object] = [
-        initiative.title,
-        initiative.lead.name,
-        agreement.reference if agreement else "",
+        row.title,
+        row.lead,
+        row.reference,
         row.status_label,
         "; ".join(row.partners),
         "; ".join(row.purposes),
         "; ".join(row.categories),
         _iso(row.review_due),
         _iso(row.signed_on),
-        _iso(timezone.localdate(initiative.updated_at)),
+        _iso(row.updated_on),
         str(deletion) if deletion else "",
         "; ".join(law),
     ]
@@ -84,9 +86,7 @@ def csv_row(
 def deletions_of(rows: Iterable[selectors.Row]) -> Mapping[int, disposal.Tally]:
     """Who has confirmed deletion or return, for the terminated agreements among `rows`."""
     return disposal_states(
-        row.agreement.pk
-        for row in rows
-        if row.agreement and row.agreement.status == Agreement.TERMINATED
+        row.agreement_id for row in rows if row.agreement_id and row.status == Agreement.TERMINATED
     )
 
 
@@ -101,12 +101,13 @@ def _csv_lines(initiatives: QuerySet[Initiative], own: frozenset[int]) -> Iterat
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield writer.writerow(CSV_COLUMNS)
     today = timezone.localdate()
-    for chunk in itertools.batched(initiatives.iterator(chunk_size=CSV_CHUNK), CSV_CHUNK):
-        rows = selectors.rows(chunk, own=own, today=today)
+    ids = initiatives.values_list("pk", flat=True).iterator(chunk_size=CSV_CHUNK)
+    for chunk in itertools.batched(ids, CSV_CHUNK):
+        rows = selectors.rows_for(chunk, own=own, today=today)
         deletions = deletions_of(rows)
-        laws = selectors.laws_of(row.agreement.pk for row in rows if row.agreement)
+        laws = selectors.laws_of(row.agreement_id for row in rows if row.agreement_id)
         for row in rows:
-            agreement_id = row.agreement.pk if row.agreement else 0  # 0: no agreement, no entry
+            agreement_id = row.agreement_id or 0  # 0: no agreement, no entry
             yield writer.writerow(
                 csv_row(row, deletions.get(agreement_id), laws.get(agreement_id, ()))
             )
@@ -121,6 +122,26 @@ def _filtered(request: HttpRequest) -> tuple[RegisterFilterForm, QuerySet[Initia
     return form, selectors.register_rows(user=user, filters=filters, today=timezone.localdate())
 
 
+class CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its count, which `selectors.page_ids` reads with the page's ids."""
+
+    def __init__(self, count: int, per_page: int) -> None:
+        super().__init__((), per_page)
+        self._count = count
+
+    @property
+    def count(self) -> int:  # a cached_property in Django's Paginator
+        return self._count
+
+
+def _page_number(text: str | None) -> int:
+    """The page asked for; anything that is not a positive whole number means the first."""
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
+
+
 @login_required
 @require_GET
 def register_list(request: HttpRequest) -> HttpResponse:
@@ -130,18 +151,46 @@ def register_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form, "section": "register"}
     if initiatives is None:
         return render(request, "register/list.html", context, status=400)
-    page = Paginator(initiatives, PAGE_SIZE).get_page(request.GET.get("page"))
-    first = (page.number - 1) * PAGE_SIZE
-    page.object_list = selectors.page_of(initiatives, first, first + PAGE_SIZE)
     own = frozenset(roles_by_organisation(user=user))
-    rows = selectors.rows(page.object_list, own=own, today=timezone.localdate())
-    context |= {
-        "page": page,
-        "rows": rows,
-        "deletions": deletions_of(rows),
-        "filtered": form.is_filtered,
-    }
+    context["results"] = _results(request, initiatives, own, filtered=form.is_filtered)
     return render(request, "register/list.html", context)
+
+
+def _results(
+    request: HttpRequest, initiatives: QuerySet[Initiative], own: frozenset[int], *, filtered: bool
+) -> str:
+    """The count, the rows and the pages, as HTML: from the cache while nothing has changed.
+
+    Every change of state writes an audit entry in its own transaction, so the head of the
+    audit chain names the state of everything a row shows; with the reader's organisations
+    (which decide what they see), the query and the day (which decides what is overdue), it
+    keys the HTML. Any change anywhere moves the head, so a cached page is never stale; read
+    first, the head is never newer than the rows kept under it.
+    """
+    today = timezone.localdate()
+    key = selectors.results_key(own=own, query=request.GET, today=today)
+    if key is not None and (cached := cache.get(key)) is not None:
+        return str(cached)
+    number = _page_number(request.GET.get("page"))
+    ids, total = selectors.page_ids(initiatives, (number - 1) * PAGE_SIZE, number * PAGE_SIZE)
+    if not ids and number > 1:  # past the end: show the last page, as Paginator.get_page does
+        total = initiatives.count()
+        number = max(1, -(-total // PAGE_SIZE))
+        ids, total = selectors.page_ids(initiatives, (number - 1) * PAGE_SIZE, number * PAGE_SIZE)
+    rows = selectors.rows_for(ids, own=own, today=today)
+    html = render_to_string(
+        "register/results.html",
+        {
+            "page": CountedPaginator(total, PAGE_SIZE).page(number),
+            "rows": rows,
+            "deletions": deletions_of(rows),
+            "filtered": filtered,
+        },
+        request=request,
+    )
+    if key is not None:
+        cache.set(key, html, settings.ACCORD_REGISTER_CACHE_SECONDS)
+    return html
 
 
 @login_required
@@ -189,6 +238,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         today=today,
     )
     own = frozenset(roles_by_organisation(user=user))
+    due_ids, due_count = selectors.page_ids(due, 0, DASHBOARD_REVIEWS)
     counts = selectors.status_counts(user=user)
     register_url = reverse("register:list")
     context = {
@@ -198,8 +248,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "total": sum(counts.values()),
         "register_url": register_url,
-        "due": selectors.rows(due[:DASHBOARD_REVIEWS], own=own, today=today),
-        "due_count": due.count(),
+        "due": selectors.rows_for(due_ids, own=own, today=today),
+        "due_count": due_count,
         "due_days": register.DASHBOARD_REVIEW_DAYS,
         "sign_off": selectors.sign_off_times(user=user),
         **_awaiting_deletion(user),
