@@ -195,3 +195,25 @@ def test_unknown_addresses_get_the_same_answer_and_no_email() -> None:
     response = Client().post("/account/password/reset/", {"email": "nobody@example.gov.uk"})
     assert response.status_code == 302
     assert not mail.outbox
+
+
+def test_a_password_alone_cannot_enrol_a_new_authenticator_past_an_existing_one(
+    make_organisation: Callable[..., Organisation], make_person: Callable[..., User]
+) -> None:
+    """Someone with the SIRO's password but not their phone is sent to prove the phone's code;
+    they cannot set up an authenticator of their own and pass as verified."""
+    council = make_organisation("Northshire County Council")
+    siro = make_person(council, "siro", email="siro@northshire.example")
+    TOTPDevice.objects.create(user=siro, name="Phone", confirmed=True)
+    intruder = Client()
+    intruder.force_login(siro)
+    session = intruder.session
+    session[SIGNED_IN_AT] = time.time()
+    session.save()
+
+    answer = intruder.get("/account/mfa/set-up/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/account/mfa/verify/")
+    assert intruder.post("/account/mfa/set-up/", {"code": "123456"}).status_code == 302
+    assert not TOTPDevice.objects.filter(user=siro, confirmed=False).exists()
+    assert intruder.get("/initiatives/")["Location"].startswith("/account/mfa/verify/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from io import BytesIO
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -13,8 +14,10 @@ from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import user_has_device
 
 from accord.apps.accounts.forms import SignInForm, TotpCodeForm
 from accord.apps.accounts.models import User
@@ -72,8 +75,13 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
-    """Signed-in user, for their own account only."""
+    """Signed-in user, for their own account only. Someone who already has an authenticator
+    must prove it first: otherwise a password alone could enrol a new one and pass as verified."""
     user = signed_in_user(request)
+    if not user.is_verified() and user_has_device(user, confirmed=True):  # type: ignore[attr-defined]
+        return redirect(
+            f"{reverse('accounts:mfa-verify')}?{urlencode({'next': _next_url(request)})}"
+        )
     device = mfa_pending_device(user=user)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
