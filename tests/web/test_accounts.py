@@ -61,6 +61,34 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(ig_offic
     assert client.get("/initiatives/").status_code == 302  # not signed in
 
 
+def test_behind_a_proxy_the_lock_holds_the_client_not_everyone_behind_the_proxy(
+    ig_officer: User, settings: pytest.FixtureRequest
+) -> None:
+    """Every request comes from the proxy's address; the proxy appends the client's to
+    X-Forwarded-For. An attacker's failures lock the attacker out, not the person."""
+    settings.BEHIND_PROXY = True  # type: ignore[attr-defined]
+    attacker, person = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.1")
+    for _ in range(5):
+        # A forged first entry changes nothing: only the proxy's own, the last, is trusted.
+        attacker.post(
+            "/account/sign-in/",
+            {"email": ig_officer.email, "password": "wrong password"},
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{_}, 203.0.113.9",
+        )
+    locked = attacker.post(
+        "/account/sign-in/",
+        {"email": ig_officer.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="192.0.2.77, 203.0.113.9",
+    )
+    assert locked.status_code == 429
+    own = person.post(
+        "/account/sign-in/",
+        {"email": ig_officer.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    assert own.status_code == 302
+
+
 @pytest.mark.parametrize("role", ["siro", "caldicott-guardian", "org-admin"])
 def test_signatories_and_administrators_must_set_up_mfa_before_anything_else(
     council: Organisation, make_person: Callable[..., User], role: str

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accord.apps.accounts.middleware.SessionLimitsMiddleware",
+    "accord.apps.accounts.middleware.PrivatePagesMiddleware",
     "accord.apps.accounts.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -184,6 +185,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 HTTPS = os.environ.get("ACCORD_HTTPS") == "1"
+# Behind a reverse proxy: it sets X-Forwarded-Proto and appends the client to X-Forwarded-For.
+BEHIND_PROXY = os.environ.get("ACCORD_BEHIND_PROXY") == "1"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
     # Served over HTTPS only: browsers are told to use nothing else for a year (HSTS), and a
@@ -193,7 +196,7 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("ACCORD_HSTS_SUBDOMAINS", "1") == "1"
     SECURE_HSTS_PRELOAD = os.environ.get("ACCORD_HSTS_PRELOAD", "1") == "1"
     SECURE_SSL_REDIRECT = True
-    if os.environ.get("ACCORD_BEHIND_PROXY") == "1":
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Security evidence files (accord.apps.evidence): the largest accepted. They are stored under
@@ -205,6 +208,7 @@ ACCORD_EVIDENCE_MAX_BYTES = int(os.environ.get("ACCORD_EVIDENCE_MAX_BYTES", 10 *
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accord.web.viewhelpers.client_ip"  # the client, not the proxy
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -256,7 +260,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "base-uri": [CSP.SELF],
+    "base-uri": [CSP.NONE],  # no page sets a <base>
     "object-src": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -41,3 +42,18 @@ def submitted(request: HttpRequest, form: forms.Form, change: Callable[[], objec
         apply_errors(form, error)
         return False
     return True
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address a request came from, for the sign-in throttle (AXES_CLIENT_IP_CALLABLE).
+
+    Behind a proxy that ends TLS (ACCORD_BEHIND_PROXY=1) every request comes from the proxy, so
+    throttling by that address would let anyone lock a person out for everyone. The proxy appends
+    the address it saw to X-Forwarded-For; the entries before it are whatever the client sent,
+    so only the last is trusted.
+    """
+    if settings.BEHIND_PROXY:
+        last = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return str(request.META.get("REMOTE_ADDR", ""))

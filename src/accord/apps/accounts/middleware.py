@@ -93,3 +93,18 @@ class MfaRequiredMiddleware:
             if user_requires_mfa(user=user):
                 return redirect(f"{reverse('accounts:mfa-setup')}?{after}")
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Pages shown to a signed-in person may hold personal data: no browser or proxy keeps them
+    (so Back after signing out on a shared computer shows nothing). A response that set its own
+    Cache-Control, such as a download, keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response
