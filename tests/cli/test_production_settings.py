@@ -51,3 +51,37 @@ def test_without_https_the_checklist_says_what_is_missing(tmp_path: Path) -> Non
     assert result.returncode != 0
     for missing in ("SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE"):
         assert missing in result.stderr
+
+
+def test_over_https_cookies_carry_the_host_prefix_and_are_secure(tmp_path: Path) -> None:
+    """`__Host-` cookies are accepted only if Secure, for the whole site, from this host alone."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        "from django.test import Client\n"
+        "response = Client().get('/account/sign-in/', secure=True,"
+        " headers={'host': 'accord.example.gov.uk'})\n"
+        "for name, morsel in response.cookies.items():\n"
+        "    print(name, bool(morsel['secure']), morsel['path'], repr(morsel['domain']))\n"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ACCORD_", "EMAIL_", "DATABASE_URL", "DJANGO_"))
+    }
+    environment |= {
+        "ACCORD_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "accord.web.settings",
+        **PRODUCTION,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    cookies = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert cookies["__Host-csrftoken"] == "True / ''"

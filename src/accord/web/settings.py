@@ -189,6 +189,10 @@ HTTPS = os.environ.get("ACCORD_HTTPS") == "1"
 BEHIND_PROXY = os.environ.get("ACCORD_BEHIND_PROXY") == "1"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
+    # The __Host- prefix: browsers accept the cookie only if it is Secure, for the whole site
+    # and from this host alone, so a sibling subdomain cannot plant or overwrite it.
+    SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = "__Host-sessionid", "__Host-csrftoken"
+if HTTPS:
     # Served over HTTPS only: browsers are told to use nothing else for a year (HSTS), and a
     # plain-HTTP request is redirected. A proxy in front that ends TLS says so in
     # X-Forwarded-Proto (ACCORD_BEHIND_PROXY=1), or every request would look like plain HTTP.
