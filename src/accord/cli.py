@@ -114,13 +114,46 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    serve.add_argument(
+        "--production",
+        action="store_true",
+        help="gunicorn and the background worker on PostgreSQL, static files collected; no "
+        "migrations, no demo (docs/deployment.md)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="production mode: gunicorn processes (default ACCORD_WORKERS, else 2 x cores + 1)",
+    )
+    serve.add_argument(
+        "--allow-sqlite",
+        action="store_true",
+        help="production mode on SQLite, for a trial on one machine",
+    )
     serve.set_defaults(handler=_serve)
     demo = commands.add_parser("demo", help="load the demo data into the database")
     demo.set_defaults(handler=lambda args: web_commands().demo_command())
     verify = commands.add_parser(
-        "verify-audit", help="check the audit log's hash chain; name the first bad entry"
+        "verify-audit",
+        help="check the audit and disclosure logs' hash chains and their signed checkpoints; "
+        "name the first problem",
     )
-    verify.set_defaults(handler=lambda args: web_commands().verify_audit())
+    verify.add_argument(
+        "--checkpoints",
+        type=Path,
+        metavar="FILE",
+        help="also check the checkpoints in FILE, downloaded earlier from the transparency "
+        "register (/api/v1/transparency/checkpoints) or copied from the checkpoint log",
+    )
+    verify.set_defaults(
+        handler=lambda args: web_commands().verify_audit(checkpoints=args.checkpoints)
+    )
+    checkpoint = commands.add_parser(
+        "checkpoint",
+        help="sign a checkpoint of each log that has grown since its last one (the worker "
+        "does it every ACCORD_CHECKPOINT_SECONDS)",
+    )
+    checkpoint.set_defaults(handler=lambda args: web_commands().checkpoint())
     remind = commands.add_parser(
         "remind", help="e-mail late signatories, then their deputies (the worker does it too)"
     )
@@ -159,7 +192,14 @@ def web_commands() -> Any:
 def _serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a port number (1 to 65535)")
-    result: int = web_commands().serve(host=args.host, port=args.port, demo=not args.no_demo)
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers {args.workers}: give at least 1")
+    if args.production:
+        result: int = web_commands().serve_production(
+            host=args.host, port=args.port, workers=args.workers, allow_sqlite=args.allow_sqlite
+        )
+        return result
+    result = web_commands().serve(host=args.host, port=args.port, demo=not args.no_demo)
     return result
 
 
@@ -191,7 +231,15 @@ def _assess(args: argparse.Namespace) -> int:
 
 def _read_text(file: str) -> str:
     if file == "-":
-        return sys.stdin.read()
+        # The bytes, decoded here: the terminal's encoding may let undecodable bytes through.
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream is not None else sys.stdin.read().encode()
+        try:
+            return str(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise UserError(
+                "standard input is not UTF-8 text: give a YAML or JSON text file"
+            ) from None
     path = Path(file)
     if not path.exists():
         raise UserError(f"{file}: no such file")

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from accord.core.sourcefile import Problem, line_of
 
 _MISSING = object()
+# A value quoted in a message is cut to this length: a file may hold a megabyte on one line.
+_MAX_SHOWN = 80
 
 
 def suggestion(value: str, allowed: Iterable[str]) -> str:
@@ -30,7 +32,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "empty"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
 class FieldReader:
@@ -105,7 +108,7 @@ class FieldReader:
                 self.problems.append(
                     Problem(
                         f"{self._field_path(key)}[{index}]",
-                        f"{value!r} is not one of: {listed}{suggestion(value, allowed)}",
+                        f"{_describe(value)} is not one of: {listed}{suggestion(value, allowed)}",
                         line_of(self.mapping.get(key), index),
                     )
                 )
@@ -113,7 +116,7 @@ class FieldReader:
                 self.problems.append(
                     Problem(
                         f"{self._field_path(key)}[{index}]",
-                        f"{value!r} is listed twice",
+                        f"{_describe(value)} is listed twice",
                         line_of(self.mapping.get(key), index),
                     )
                 )

@@ -6,7 +6,9 @@ what the content really is, so a program renamed report.pdf is refused. Word, Ex
 OpenDocument files are ZIP archives; they are inspected without being unpacked and refused when
 they could harm whoever opens them: more than 1,000 entries, more than 50 MB once expanded,
 compressed more than 100 to 1 (a "zip bomb"), encrypted entries, entry names that climb out of
-the archive ("../" or absolute paths), or macros.
+the archive ("../" or absolute paths), entries that are links to other files, or macros. An
+archive inside the document (an embedded spreadsheet is one) is checked by the same rules, and
+one nested inside that is refused: tools that scan or unpack a file recursively meet no bomb.
 
 Every refusal is a FileRefused whose message says, in plain words, what is wrong. Pure: no Django,
 no files on disk; the caller reads the upload and stores it.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+import stat
 import struct
 import unicodedata
 import zipfile
@@ -29,6 +32,7 @@ MAX_ZIP_RATIO: Final = 100
 # Below this many expanded bytes a high ratio is harmless (a page of blank XML compresses well).
 _RATIO_CHECKED_FROM: Final = 1024 * 1024
 MAX_FILENAME_LENGTH: Final = 100
+_ZIP_SIGNATURE: Final = b"PK\x03\x04"
 _MAX_EXTENSION_LENGTH: Final = 10
 
 
@@ -171,21 +175,31 @@ def _sniff(data: bytes, name: str) -> tuple[FileType | None, str]:
         return ACCEPTED["png"], ACCEPTED["png"].name
     if data.startswith(b"\xff\xd8\xff"):
         return ACCEPTED["jpeg"], ACCEPTED["jpeg"].name
-    if data.startswith(b"PK\x03\x04"):
+    if data.startswith(_ZIP_SIGNATURE):
         return _sniff_zip(data, name)
     for signature, description in _OTHER_SIGNATURES:
         if data.startswith(signature):
             return None, description
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<script")):
-        return None, "a web page"
-    if head.startswith((b"<?xml", b"<svg")):
-        return None, "an XML or SVG file"
+    if (kind := markup(data)) is not None:
+        return None, kind
     try:
         data[:4096].decode("utf-8")
     except UnicodeDecodeError:
         return None, "not a kind of file Accord recognises"
     return None, "plain text"
+
+
+def markup(data: bytes) -> str | None:
+    """What text really is if it is markup or a script ("a web page", "an XML or SVG file", "a
+    script"), else None: what a CSV file must never be, whatever its name says."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<?xml", b"<svg")):
+        return "an XML or SVG file"
+    if head.startswith(b"<"):
+        return "a web page"
+    if head.startswith(b"#!"):
+        return "a script"
+    return None
 
 
 def _unsafe_member(member: str) -> bool:
@@ -202,7 +216,7 @@ def _sniff_zip(data: bytes, name: str) -> tuple[FileType | None, str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-            _refuse_dangerous_archive(entries, name)
+            _refuse_dangerous_archive(archive, name)
             members = {entry.filename for entry in entries}
             lowered = {member.lower() for member in members}
             if any(
@@ -235,7 +249,13 @@ def _sniff_zip(data: bytes, name: str) -> tuple[FileType | None, str]:
         raise FileRefused(f"{name} is damaged: Accord cannot open it") from None
 
 
-def _refuse_dangerous_archive(entries: list[zipfile.ZipInfo], name: str) -> None:
+def _is_link(entry: zipfile.ZipInfo) -> bool:
+    """A Unix symbolic link: its target would be followed by whoever unpacks the archive."""
+    return stat.S_ISLNK(entry.external_attr >> 16)
+
+
+def _refuse_dangerous_archive(archive: zipfile.ZipFile, name: str, *, nested: bool = False) -> None:
+    entries = archive.infolist()
     if len(entries) > MAX_ZIP_ENTRIES:
         raise FileRefused(
             f"{name} holds more than {MAX_ZIP_ENTRIES:,} files inside it: Accord does not accept it"
@@ -250,6 +270,8 @@ def _refuse_dangerous_archive(entries: list[zipfile.ZipInfo], name: str) -> None
             raise FileRefused(
                 f"{name} is encrypted or protected by a password: upload a copy without a password"
             )
+        if _is_link(entry):
+            raise FileRefused(f"{name} contains a link to another file: Accord does not accept it")
     expanded = sum(entry.file_size for entry in entries)
     compressed = sum(entry.compress_size for entry in entries)
     if expanded > MAX_ZIP_UNCOMPRESSED:
@@ -269,6 +291,19 @@ def _refuse_dangerous_archive(entries: list[zipfile.ZipInfo], name: str) -> None
             f"{name} is compressed more than {MAX_ZIP_RATIO} to 1, as a “zip bomb” is: "
             "Accord does not accept it"
         )
+    for entry in entries:
+        if entry.is_dir() or entry.file_size < len(_ZIP_SIGNATURE):
+            continue
+        with archive.open(entry) as handle:
+            if handle.read(len(_ZIP_SIGNATURE)) != _ZIP_SIGNATURE:
+                continue
+        if nested:
+            raise FileRefused(
+                f"{name} holds an archive inside an archive inside it: Accord does not accept it"
+            )
+        # Read whole: the sizes above bound it, and zipfile reads no more than the stated size.
+        with zipfile.ZipFile(io.BytesIO(archive.read(entry))) as inner:
+            _refuse_dangerous_archive(inner, name, nested=True)
 
 
 _RESERVED_ON_WINDOWS: Final = frozenset(

@@ -1,5 +1,6 @@
 """The register's rules: review-due windows, the next review date, time taken to sign off, and
-CSV cells a spreadsheet cannot read as formulas.
+CSV cells a spreadsheet cannot read as formulas (the rule of accord.core.csvcells, which every
+CSV export follows).
 
 Pure Python: the register app (accord.apps.register) asks these questions of rows it has read.
 """
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from accord.core.agreement.drafting import add_months
+from accord.core.csvcells import FORMULA_STARTS as FORMULA_STARTS  # the register's CSV cells
+from accord.core.csvcells import defused as defused
 
 # Review-due filter values: overdue, or due within so many days (overdue ones included).
 OVERDUE: Final = "overdue"
@@ -23,9 +26,6 @@ REVIEW_WINDOWS: Final = (
 )
 # The dashboard lists the agreements due within this many days, or overdue.
 DASHBOARD_REVIEW_DAYS: Final = 90
-
-# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def review_due_on(
@@ -78,9 +78,3 @@ def sign_off_times(days: Iterable[int]) -> SignOffTimes | None:
     if not values:
         return None
     return SignOffTimes(len(values), float(statistics.median(values)), values[-1])
-
-
-def defused(value: object) -> str:
-    """A CSV cell's text, with a leading quote if a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

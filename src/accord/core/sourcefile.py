@@ -2,14 +2,18 @@
 
 Error messages must say where the problem is ("initiative.yaml, line 12, parties[1].type"), so
 mappings and lists remember the line each key or item started on. Duplicate keys are an error:
-plain YAML silently keeps the last one, which would hide a mistake.
+plain YAML silently keeps the last one, which would hide a mistake. So is a number of more than
+MAX_DIGITS digits: no initiative needs one, and Python will not print one of 4,300.
+
+A file is untrusted: a problem is rendered on one line with control and invisible characters
+escaped (no terminal escape codes, no right-to-left override), however its keys are spelt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -18,6 +22,11 @@ try:  # the C parser is several times faster; fall back where libyaml is missing
     _Loader = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
+
+MAX_DIGITS: Final = 100
+# A problem's field path and message are cut to these lengths when rendered.
+_MAX_PATH: Final = 200
+_MAX_MESSAGE: Final = 1000
 
 
 class MarkedDict(dict[str, Any]):
@@ -44,8 +53,15 @@ class Problem:
 
     def render(self, filename: str) -> str:
         where = filename if self.line is None else f"{filename}, line {self.line}"
-        field = f", {self.path}" if self.path else ""
-        return f"{where}{field}: {self.message}"
+        field = f", {printable(self.path, _MAX_PATH)}" if self.path else ""
+        return f"{where}{field}: {printable(self.message, _MAX_MESSAGE)}"
+
+
+def printable(text: str, limit: int) -> str:
+    """`text` on one line: characters that are not printable escaped (\\n, \\x1b, \\u202e), and
+    cut to `limit` characters with an ellipsis."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 class SourceFileError(Exception):
@@ -92,6 +108,23 @@ def _construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Mar
     return result
 
 
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    value: int | None
+    try:
+        value = loader.construct_yaml_int(node)
+    except ValueError:  # more digits than Python converts
+        value = None
+    if value is None or abs(value) >= 10**MAX_DIGITS:
+        raise SourceFileError(
+            Problem(
+                "",
+                f"a number has more than {MAX_DIGITS} digits: put it in quotes if it is text",
+                node.start_mark.line + 1,
+            )
+        )
+    return value
+
+
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     # An impossible date such as 2026-02-30 stays text, so the field check can say what is wrong.
     try:
@@ -100,6 +133,7 @@ def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+_MarkingLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _MarkingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _MarkingLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
@@ -114,7 +148,7 @@ _MarkingLoader.add_constructor(
 def parse(text: str) -> Any:
     """Parse YAML or JSON text into plain values, with MarkedDict and MarkedList for structure."""
     try:
-        return yaml.load(text, Loader=_MarkingLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_MarkingLoader)  # noqa: S506  # nosec B506  # a SafeLoader subclass
     except SourceFileError:
         raise
     except yaml.MarkedYAMLError as error:
@@ -122,8 +156,22 @@ def parse(text: str) -> Any:
         line = mark.line + 1 if mark is not None else None
         reason = error.problem or error.context or "not valid YAML or JSON"
         raise SourceFileError(Problem("", f"not valid YAML or JSON: {reason}", line)) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. \x03
+        character = error.character if isinstance(error.character, int) else ord(error.character)
+        # The first such character is the one refused (libyaml counts its position in bytes).
+        line = text.count("\n", 0, max(text.find(chr(character)), 0)) + 1
+        raise SourceFileError(
+            Problem(
+                "",
+                f"not valid YAML or JSON: character U+{character:04X} is not allowed "
+                f"({error.reason})",
+                line,
+            )
+        ) from None
     except yaml.YAMLError as error:
         raise SourceFileError(Problem("", f"not valid YAML or JSON: {error}")) from None
+    except UnicodeEncodeError:  # a lone surrogate, which no file read as UTF-8 can hold
+        raise SourceFileError(Problem("", "not valid YAML or JSON: not Unicode text")) from None
 
 
 def line_of(container: Any, key: str | int) -> int | None:

@@ -45,6 +45,7 @@ from accord.core.filetypes import (
     MAX_ZIP_UNCOMPRESSED,
     FileRefused,
     check_upload,
+    markup,
     refuse_if_too_big,
     safe_filename,
     size_text,
@@ -370,12 +371,15 @@ def _open_table(upload: UploadedFile[bytes], max_bytes: int) -> _CsvFile | _Xlsx
         if checked.type.code != "xlsx":  # pragma: no cover - check_upload refuses any other
             raise _Refused(f"{filename} is not an Excel workbook (.xlsx)")
         return _XlsxFile(data, filename)
-    for signature, description in _NOT_A_TABLE:
-        if head.startswith(signature):
-            raise _Refused(
-                f"{filename} is {description}, not a CSV or Excel (.xlsx) file: save it as CSV "
-                "UTF-8 or as an Excel Workbook (.xlsx)"
-            )
+    upload.seek(0)
+    description = next(
+        (d for signature, d in _NOT_A_TABLE if head.startswith(signature)), None
+    ) or markup(upload.read(512))
+    if description is not None:
+        raise _Refused(
+            f"{filename} is {description}, not a CSV or Excel (.xlsx) file: save it as CSV "
+            "UTF-8 or as an Excel Workbook (.xlsx)"
+        )
     return _CsvFile(upload, filename)
 
 
@@ -606,16 +610,28 @@ def columns_map(
             errors.setdefault(NON_FIELD_ERRORS, []).append(
                 f"{dataset.name} has no column called '{column}'"
             )
+    item_max = DatasetColumn._meta.get_field("data_item").max_length or 0
     for column, item in items.items():
         if item and item not in allowed and column in names:
             errors[column] = [
                 f"'{item}' is not a data item of this agreement: choose one of its data items, "
                 "or Not shared"
             ]
+        elif len(item) > item_max and column in names:
+            errors[column] = [
+                f"This data item's name is longer than {item_max} characters, so a column "
+                "cannot be mapped to it: vary the agreement to shorten it"
+            ]
+    key_max = Dataset._meta.get_field("key_column").max_length or 0
     if not key_column:
         errors["key_column"] = ["Choose the column that identifies each person"]
     elif key_column not in names:
         errors["key_column"] = [f"{dataset.name} has no column called '{key_column}'"]
+    elif len(key_column) > key_max:
+        errors["key_column"] = [
+            f"The key column's name must be {key_max} characters or fewer: shorten it in the "
+            "file and upload the file again"
+        ]
     if errors:
         raise ValidationError(errors)
     mapping = {c.name: items.get(c.name, "") for c in columns}

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from accord.apps.initiatives.services import FIELD_NAME_MAX
 from accord.core import codes
 from accord.core.dpia import LIKELIHOODS, SEVERITIES
 
@@ -170,6 +171,8 @@ class DataItemForm(forms.Form):
     def clean_field_names(self) -> list[str]:
         text: str = self.cleaned_data["field_names"]
         items = [line.strip() for part in text.splitlines() for line in part.split(",")]
+        if any(len(item) > FIELD_NAME_MAX for item in items):
+            raise forms.ValidationError(f"Each field must be {FIELD_NAME_MAX} characters or fewer")
         return [item for item in items if item]
 
 

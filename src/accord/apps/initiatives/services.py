@@ -5,6 +5,7 @@ transaction. Views call these and nothing else to change state.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,8 +46,10 @@ from accord.core.assessment.initiative import (
 from accord.core.assessment.serialise import assessment_to_data
 from accord.core.law import Catalogue, default_law
 from accord.core.mechanisms import NOT_ALLOWED
-from accord.core.sourcefile import Problem, parse
+from accord.core.sourcefile import Problem, line_of, parse
 
+# The longest name of a data field: a dataset's column is mapped to it by name (DatasetColumn).
+FIELD_NAME_MAX = 200
 # Fields of the file kept in Initiative.content (title and parties have their own homes).
 CONTENT_FIELDS = (
     "summary",
@@ -148,6 +151,8 @@ def initiative_import(
         raise PermissionDenied(f"Only an IG officer of {lead.name} can start an initiative for it")
     parsed = read_initiative(text, filename)
     raw = parse(text)
+    if problems := _unstorable(parsed, raw):
+        raise InvalidInitiative(filename, problems)
     names = [party.name for party in parsed.parties]
     if not any(name.casefold() == lead.name.casefold() for name in names):
         raise InvalidInitiative(
@@ -162,16 +167,16 @@ def initiative_import(
         )
     notes: list[str] = []
     with transaction.atomic():
+        content = {key: _as_json(raw[key]) for key in CONTENT_FIELDS if key in raw}
+        if parsed.assess_on is not None:
+            content["assess_on"] = parsed.assess_on.isoformat()
         initiative = Initiative.objects.create(
             title=parsed.title,
             lead=lead,
             created_by=actor,
-            content={key: raw[key] for key in CONTENT_FIELDS if key in raw},
+            content=content,
             description_confirmed=True,
         )
-        if isinstance(initiative.content.get("assess_on"), dt.date):
-            initiative.content["assess_on"] = initiative.content["assess_on"].isoformat()
-            initiative.save(update_fields=["content"])
         for party in parsed.parties:
             organisation = Organisation.objects.filter(name__iexact=party.name).first()
             if organisation is None:
@@ -207,6 +212,64 @@ def initiative_import(
             data={"filename": filename},
         )
     return initiative, notes
+
+
+def _unstorable(parsed: CoreInitiative, raw: Any) -> list[Problem]:
+    """What a valid file holds that the database cannot: text too long for its column, or a NUL
+    character (PostgreSQL refuses one in any text)."""
+    problems: list[Problem] = []
+    title_max = Initiative._meta.get_field("title").max_length or 0
+    if len(parsed.title) > title_max:
+        problems.append(
+            Problem("title", f"must be {title_max} characters or fewer", line_of(raw, "title"))
+        )
+    name_max = Organisation._meta.get_field("name").max_length or 0
+    for index, party in enumerate(parsed.parties):
+        if len(party.name) > name_max:
+            problems.append(
+                Problem(
+                    f"parties[{index}].name",
+                    f"must be {name_max} characters or fewer",
+                    line_of(raw["parties"][index], "name"),
+                )
+            )
+    for index, item in enumerate(parsed.data):
+        for number, name in enumerate(item.fields):
+            if len(name) > FIELD_NAME_MAX:
+                problems.append(
+                    Problem(
+                        f"data[{index}].fields[{number}]",
+                        f"must be {FIELD_NAME_MAX} characters or fewer",
+                        line_of(raw["data"][index]["fields"], number),
+                    )
+                )
+
+    def find_nul(value: Any, path: str, line: int | None) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            problems.append(Problem(path, "must not contain a NUL character", line))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                find_nul(item, f"{path}.{key}" if path else str(key), line_of(value, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                find_nul(item, f"{path}[{index}]", line_of(value, index))
+
+    find_nul(raw, "", None)
+    return problems
+
+
+def _as_json(value: Any) -> Any:
+    """A parsed value as JSON holds it: what YAML reads as a date, bytes, a set or a number JSON
+    cannot write (nan, inf) becomes the text the initiative's checks read it as."""
+    if isinstance(value, dict):
+        return {str(key): _as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return str(value)
 
 
 def initiative_update(

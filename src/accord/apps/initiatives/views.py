@@ -32,6 +32,7 @@ from accord.core import codes, fairness
 from accord.core.access import ACTIONS, may_in_organisation
 from accord.core.assessment.initiative import InvalidInitiative
 from accord.core.dpia import needs_prior_consultation
+from accord.core.filetypes import safe_filename
 from accord.web.viewhelpers import signed_in_user, submitted
 
 
@@ -119,7 +120,8 @@ def initiative_import(request: HttpRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = request.FILES["file"]
-        filename = getattr(upload, "name", None) or "initiative"
+        # The name is the uploader's to choose: shown and recorded only once made safe.
+        filename = safe_filename(getattr(upload, "name", None) or "initiative")
         try:
             initiative, notes = services.initiative_import(
                 actor=user,
@@ -129,7 +131,8 @@ def initiative_import(request: HttpRequest) -> HttpResponse:
             )
         except InvalidInitiative as invalid:
             problems = [problem.render(invalid.filename) for problem in invalid.problems]
-            form.add_error("file", f"The file cannot be imported: {len(problems)} problems")
+            count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+            form.add_error("file", f"The file cannot be imported: {count}")
         else:
             for note in notes:
                 messages.info(request, note)

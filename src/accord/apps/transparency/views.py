@@ -29,11 +29,10 @@ from accord.apps.transparency import selectors
 from accord.apps.transparency.forms import ConsentForm, SearchForm
 from accord.apps.transparency.models import PublicationConsent
 from accord.apps.transparency.services import consent_record
+from accord.core.csvcells import defused
 from accord.core.transparency import Provision, Summary
 from accord.web.viewhelpers import signed_in_user, submitted
 
-# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS: Final = (
     "reference",
     "title",
@@ -88,11 +87,6 @@ def summary(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 def _law(summary: Summary, kind: str) -> str:
     parts = []
     for law in summary.law:
@@ -124,7 +118,7 @@ def csv_row(entry: selectors.Entry, url: str) -> list[str]:
         s.content_hash,
         s.privacy_notice,
     ]
-    return [_cell(v) for v in values]
+    return [defused(v) for v in values]
 
 
 @require_GET

@@ -36,12 +36,11 @@ from accord.apps.exchange.views.channel import exchange_page
 from accord.apps.organisations.models import Organisation
 from accord.apps.organisations.selectors import roles_by_organisation
 from accord.core.agreement.sections import SECTIONS
+from accord.core.csvcells import defused
 from accord.core.filetypes import safe_filename
 from accord.web.viewhelpers import signed_in_user
 
 PAGE_SIZE: Final = 50
-# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 _CLAUSE_TITLES: Final = {number: s.title for number, s in enumerate(SECTIONS, start=1)}
 CSV_COLUMNS: Final = (
     "sequence",
@@ -106,11 +105,6 @@ def visible_entries(
     return entries.select_related("party", "provider", "dataset", "client").order_by("-sequence")
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 def csv_row(entry: DisclosureEntry) -> list[str]:
     values: list[object] = [
         entry.sequence,
@@ -134,7 +128,7 @@ def csv_row(entry: DisclosureEntry) -> list[str]:
         entry.reason,
         entry.correlation_id,
     ]
-    return [_cell(v) for v in values]
+    return [defused(v) for v in values]
 
 
 class _Echo:
