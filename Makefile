@@ -12,7 +12,7 @@ PORT ?= 8000
 STATIC_BUILD := src/accord/web/static/build
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets browser run serve assess test lint typecheck contracts unit bench clean
+.PHONY: help setup assets browser run serve assess test lint typecheck contracts security unit bench clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ run: setup ## Set up, migrate, load the demo and serve Accord at http://127.0.0.
 assess: setup ## Assess an example initiative on the command line (EXAMPLE=path)
 	$(UV) run --frozen accord assess $(or $(EXAMPLE),examples/mash-children.yaml)
 
-test: setup browser lint typecheck contracts unit ## Lint, type-check, check import contracts and run all tests
+test: setup browser lint typecheck contracts security unit ## Lint, type-check, check import contracts, scan with bandit and run all tests
 
 lint: setup ## Ruff: style and common bugs
 	$(UV) run --frozen ruff check src tests bench
@@ -61,6 +61,9 @@ typecheck: setup ## mypy, strict on the whole package
 
 contracts: setup ## import-linter: the core imports nothing from Django or the outer layers
 	$(UV) run --frozen lint-imports
+
+security: setup ## bandit: no finding of medium severity and confidence or above in src
+	$(UV) run --frozen bandit -c pyproject.toml -r src --severity-level medium --confidence-level medium --quiet
 
 unit: setup ## pytest
 	$(UV) run --frozen pytest

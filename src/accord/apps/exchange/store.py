@@ -84,7 +84,7 @@ def insert_rows(dataset: Dataset, rows: Iterable[Sequence[str | None]]) -> int:
     else:
         marks = ", ".join(["%s"] * (2 * width + 1))
         # The table and column names are generated and quoted; values are parameters.
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608  # quoted names
         batch: list[tuple[str | int | None, ...]] = []
         with connection.cursor() as cursor:
             for count, row in enumerate(rows, start=1):
@@ -127,7 +127,7 @@ def _rows(
     with connection.cursor() as cursor:
         # Names are generated (accord_ds_<id>, c<n>) and quoted; only the numbers are values.
         cursor.execute(
-            f"SELECT {selected} FROM {_quote(dataset.store_table)} "  # noqa: S608
+            f"SELECT {selected} FROM {_quote(dataset.store_table)} "  # noqa: S608  # nosec B608  # quoted names
             "WHERE _row > %s ORDER BY _row LIMIT %s",
             [offset, limit],
         )
@@ -284,7 +284,7 @@ def _rows_where_key(
     with connection.cursor() as cursor:
         # Names are generated (accord_ds_<id>, c<n>) and quoted; the identifier is a value.
         cursor.execute(
-            f"SELECT {selected} FROM {_quote(dataset.store_table)} "  # noqa: S608
+            f"SELECT {selected} FROM {_quote(dataset.store_table)} "  # noqa: S608  # nosec B608  # quoted names
             f"WHERE {_key_expression(dataset)} = %s ORDER BY _row LIMIT 10",
             [wanted],
         )
