@@ -86,6 +86,12 @@ def test_production_mode_serves_securely_with_hashed_static_files_and_a_worker(
         plain = browser.get("/")
         assert plain.status == 301
         assert plain.headers["Location"] == f"https://127.0.0.1:{server.port}/"
+        # The API is refused over plain HTTP rather than redirected: a credential sent that way
+        # is already exposed, and following a redirect would hide it.
+        api = browser.get("/api/v1/transparency/")
+        assert api.status == 403
+        assert "https-required" in api.text
+        assert browser.get("/api/v1/transparency/", **BEHIND_TLS).status == 200
 
         # The stylesheet under its hashed name: cached for a year, compressed.
         stylesheet = re.search(r'href="(/static/build/accord\.min\.[0-9a-f]{12}\.css)"', page.text)

@@ -139,3 +139,18 @@ def test_a_change_that_fails_leaves_neither_change_nor_entry(
 def test_the_first_entry_links_to_the_genesis_hash(chain: list[AuditEntry]) -> None:
     assert chain[0].previous_hash == GENESIS
     assert [e.sequence for e in chain] == list(range(1, len(chain) + 1))
+
+
+def test_a_summary_longer_than_its_column_is_cut_not_refused(db: None) -> None:
+    from accord.apps.organisations.services import organisation_create
+
+    organisation = organisation_create(actor=None, name="Council", type="local-authority")
+    with transaction.atomic():
+        entry = audit_record(
+            actor=None, verb="test.long", target=organisation, summary="Because " + "x" * 900
+        )
+    entry.refresh_from_db()
+    assert len(entry.summary) == 500
+    assert entry.summary.startswith("Because xxx")
+    assert entry.summary.endswith("…")
+    assert audit_verify()[1] is None

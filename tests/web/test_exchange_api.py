@@ -805,14 +805,17 @@ def test_the_openapi_description_documents_every_operation_and_error() -> None:
         "/api/v1/match-key",
         "/api/v1/transparency/",
         "/api/v1/transparency/{reference}",
+        "/api/v1/transparency/checkpoints",
     }
     records = paths["/api/v1/datasets/{dataset_id}/records"]["get"]
     assert set(records["responses"]) == {"200", "401", "403", "404", "422", "503"}
     assert set(records["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv"}
     assert "stopped" in schema["info"]["description"]
     token = paths["/api/v1/oauth/token"]["post"]
-    assert set(token["responses"]) == {"200", "400", "401"}
+    assert set(token["responses"]) == {"200", "400", "401", "503"}
     assert "security" not in token
+    # Every operation documents the 503 of a database that is down.
+    assert all("503" in op["responses"] for methods in paths.values() for op in methods.values())
     schemes = schema["components"]["securitySchemes"]
     assert schemes["ClientToken"]["scheme"] == "bearer"
     assert schemes["OAuth2"]["flows"]["clientCredentials"]["tokenUrl"] == "/api/v1/oauth/token"

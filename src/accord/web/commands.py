@@ -300,12 +300,23 @@ def verify_audit(*, checkpoints: Path | None = None) -> int:
     (/api/v1/transparency/checkpoints), or a copy of the checkpoint log, to compare as well.
     """
     setup_django()
+    from accord.apps.audit.keys import key_file, verifying_key
     from accord.apps.audit.services import chains_verify
 
     published, key, note = _published(checkpoints) if checkpoints else ([], None, "")
     if note:
         print(note)
     verification = chains_verify(published=published, public_key=key)
+    if (
+        key is None
+        and verifying_key() is None
+        and any(r.checkpoints for _, r in verification.chains)
+    ):
+        print(
+            f"accord: there are signed checkpoints but no key file at {key_file()} to check them "
+            "with: restore it from its backup (or set ACCORD_CHECKPOINT_KEY_FILE).",
+            file=sys.stderr,
+        )
     for line in verification.unreadable:
         print(f"accord: {line}.", file=sys.stderr)
     for chain, report in verification.chains:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accord.apps.audit.correlation import correlation_id
 
@@ -25,3 +26,27 @@ class CorrelationIdMiddleware:
             correlation_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class ApiHttpsOnlyMiddleware:
+    """With HTTPS on, the API refuses plain HTTP instead of redirecting it.
+
+    A browser follows a redirect to the secure page; a partner's system that sent a bearer
+    credential over plain HTTP has already given it away, and following the redirect would
+    hide that. The refusal says so, so the sender fixes its address (and rotates the credential).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.HTTPS and request.path.startswith("/api/") and not request.is_secure():
+            return JsonResponse(
+                {
+                    "error": "https-required",
+                    "detail": "Accord's API answers only over HTTPS. Use an https:// address; "
+                    "if this request carried a credential, revoke it and issue a new one.",
+                },
+                status=403,
+            )
+        return self.get_response(request)

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accord.web.middleware.CorrelationIdMiddleware",
+    "accord.web.middleware.ApiHttpsOnlyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accord.apps.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -200,6 +201,7 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("ACCORD_HSTS_SUBDOMAINS", "1") == "1"
     SECURE_HSTS_PRELOAD = os.environ.get("ACCORD_HSTS_PRELOAD", "1") == "1"
     SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/"]  # refused instead: ApiHttpsOnlyMiddleware
     if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

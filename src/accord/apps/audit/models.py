@@ -53,3 +53,33 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+
+
+class Checkpoint(models.Model):
+    """A signed statement of a chain's Merkle root at one size (see accord.core.checkpoint).
+
+    Also appended to a file outside the database and published on the transparency register:
+    this row is a convenience, the signature is what counts.
+    """
+
+    AUDIT, DISCLOSURE = "audit", "disclosure"
+    CHAINS = [(AUDIT, "Audit log"), (DISCLOSURE, "Disclosure log")]
+
+    chain = models.CharField(max_length=20, choices=CHAINS)
+    size = models.BigIntegerField()  # the chain's first `size` entries, i.e. up to #size
+    root = models.CharField(max_length=64)
+    last_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    key_id = models.CharField(max_length=64)
+    signature = models.CharField(max_length=88)  # Ed25519, base64
+    # The subtree roots at this size (hex), so the next checkpoint reads only newer entries.
+    frontier = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "size"], name="one_checkpoint_per_size")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} checkpoint at {self.size}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated, Any, Final, Literal
@@ -21,7 +22,8 @@ from urllib.parse import unquote_plus, urlencode
 import orjson
 import pydantic
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -40,6 +42,7 @@ from accord.apps.exchange.sources import SourceUnavailable
 from accord.core.exchange.decision import DisclosureRequest, Reason, closures
 from accord.core.exchange.pseudonyms import pseudonym
 from accord.core.exchange.terms import Clause
+from accord.web.errors import database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ MAX_PSEUDONYMS: Final = 10_000
 NORMALISATION: Final = "remove all whitespace, then lower-case (Unicode casefold)"
 CONTENT_TYPES: Final = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 NO_STORE: Final = "no-store"
+NO_NUL: Final = r"^[^\x00]*$"  # no name holds a NUL byte, and PostgreSQL cannot store one
 
 
 # --- Schemas: what goes in and out, as the OpenAPI description shows it ------------------------
@@ -192,6 +196,10 @@ class AccordApi(NinjaAPI):
     ) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema["servers"] = [{"url": settings.ACCORD_BASE_URL}]
+        # Stopped is no response of its own, only a stream's last line: ninja cannot see it.
+        stopped = Stopped.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in {**stopped.pop("$defs", {}), "Stopped": stopped}.items():
+            schema["components"]["schemas"].setdefault(name, definition)
         token_url = next(p for p in schema["paths"] if p.endswith("/oauth/token"))
         schema["components"].setdefault("securitySchemes", {})["OAuth2"] = {
             "type": "oauth2",
@@ -209,7 +217,24 @@ class AccordApi(NinjaAPI):
                 for status, response in operation["responses"].items():
                     if status in words and response["description"] in _GENERIC:
                         response["description"] = words[status]
+                # Any operation can meet a database that is down (accord.web.errors).
+                operation["responses"].setdefault(
+                    503,
+                    {
+                        "description": _DATABASE_DOWN,
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        },
+                    },
+                )
         return schema
+
+
+_DATABASE_DOWN: Final = (
+    "Accord's database cannot be reached just now: nothing was changed. Try again after "
+    "Retry-After seconds."
+)
 
 
 # ninja describes every response by its status alone; these say what each means here.
@@ -241,7 +266,8 @@ _OPERATION_WORDS: Final = {
     "getToken": {
         200: "The access token. Not to be cached (Cache-Control: no-store).",
         400: "invalid_request (a parameter is missing, repeated or malformed, or credentials "
-        "were sent two ways) or unsupported_grant_type (RFC 6749 §5.2).",
+        "were sent two ways, or the body is too large) or unsupported_grant_type (RFC 6749 "
+        "§5.2).",
         401: "invalid_client: an unknown client id, a wrong or expired secret, or a revoked "
         "client.",
     },
@@ -341,9 +367,29 @@ def _source_unavailable(request: HttpRequest, exc: SourceUnavailable) -> HttpRes
     return _json({"error": "unavailable", "detail": exc.message}, 503, Retry_After="60")
 
 
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database stopped or unreachable: 503 and Retry-After, as for the rest of the site.
+    return database_unavailable(request, exc)
+
+
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return _json({"error": "too_large", "detail": "The request body is too large."}, 413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _malformed(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Django answers these 400 outside the API (too many query parameters, say); here they are
+    # malformed requests like any other, not server errors. Logged where Django logs them.
+    logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        problem = {"loc": ["query"], "msg": f"Send at most {limit:,} query parameters."}
+    else:
+        problem = {"loc": [], "msg": "The request is malformed."}
+    return _json({"error": "invalid_request", "detail": [problem]}, 422)
 
 
 @api.exception_handler(Exception)
@@ -450,13 +496,24 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
+# RFC 6749 Appendix A: a client id and a secret are printable ASCII (VSCHAR), nothing else.
+VSCHARS: Final = r"^[\x20-\x7E]*$"
+
 _TOKEN_FORM = {
     "type": "object",
     "required": ["grant_type"],
     "properties": {
         "grant_type": {"type": "string", "enum": ["client_credentials"]},
-        "client_id": {"type": "string", "description": "If not sent with HTTP Basic."},
-        "client_secret": {"type": "string", "description": "If not sent with HTTP Basic."},
+        "client_id": {
+            "type": "string",
+            "pattern": VSCHARS,
+            "description": "If not sent with HTTP Basic.",
+        },
+        "client_secret": {
+            "type": "string",
+            "pattern": VSCHARS,
+            "description": "If not sent with HTTP Basic.",
+        },
     },
 }
 
@@ -485,7 +542,12 @@ def token(request: HttpRequest) -> HttpResponse:
             "invalid_request",
             "Send the parameters form-encoded (application/x-www-form-urlencoded).",
         )
-    form = request.POST
+    try:
+        form = request.POST
+    except SuspiciousOperation:  # too many fields, or a body too large to read
+        return _oauth_error(
+            400, "invalid_request", "Too much: send grant_type, client_id and client_secret only."
+        )
     repeated = sorted(k for k in form if len(form.getlist(k)) > 1)
     if repeated:
         return _oauth_error(
@@ -527,7 +589,10 @@ def token(request: HttpRequest) -> HttpResponse:
             return _oauth_error(
                 400, "invalid_request", "Send client_id and client_secret, or use HTTP Basic."
             )
-    client = credentials.client_authenticate(client_id, secret)
+    printable = re.fullmatch(VSCHARS, client_id) and re.fullmatch(VSCHARS, secret)
+    # No client has an id or secret outside VSCHAR: answered as unknown without asking the
+    # database, which may not even compare it (PostgreSQL refuses a NUL byte in text).
+    client = credentials.client_authenticate(client_id, secret) if printable else None
     if client is None:
         # The same answer for an unknown id, a wrong or expired secret and a revoked client.
         return _oauth_error(
@@ -737,10 +802,12 @@ _RECORDS_200 = {
     "content": {
         "application/x-ndjson": {
             "schema": {
-                "type": "object",
-                "description": "One record per line: each permitted field, as text or null. "
-                "A stopped stream ends with a Stopped line.",
-                "additionalProperties": {"type": ["string", "null"]},
+                "description": "Each line: a record, each permitted field as text or null; "
+                "a stream that was stopped ends with a Stopped line.",
+                "anyOf": [
+                    {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+                    {"$ref": "#/components/schemas/Stopped"},
+                ],
             }
         },
         "text/csv": {"schema": {"type": "string"}},
@@ -768,7 +835,9 @@ def records(
         "ndjson", alias="format", description="ndjson (the default) or csv."
     ),
     fields: str = Query(
-        "", description="Comma-separated field names; leave out for every agreed field."
+        "",
+        pattern=NO_NUL,
+        description="Comma-separated field names; leave out for every agreed field.",
     ),
     offset: int = Query(
         0,
@@ -1067,4 +1136,6 @@ def docs_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Checkpoints first: the register's /{reference} would otherwise take "checkpoints" for one.
+api.add_router("/v1/transparency/checkpoints", "accord.apps.transparency.checkpoints_api.router")
 api.add_router("/v1/transparency", "accord.apps.transparency.api.router")  # public, no token

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from accord.apps.agreements.models import Agreement
 from accord.apps.audit.correlation import correlation_id
-from accord.apps.audit.services import audit_record
+from accord.apps.audit.services import audit_record, chain_verify_links
+from accord.apps.exchange.chain import DISCLOSURE
 from accord.apps.exchange.models import (
     ApiClient,
     Channel,
@@ -30,7 +31,7 @@ from accord.apps.exchange.models import (
     VolumeUsage,
 )
 from accord.apps.exchange.selectors import acting_party, channel_facts, dataset_terms, terms_of
-from accord.core.audit import GENESIS, Break, StoredEntry, entry_hash, first_broken
+from accord.core.audit import GENESIS, Break, entry_hash
 from accord.core.exchange.decision import Decision, DisclosureRequest, closures, decide
 from accord.core.exchange.pseudonyms import new_key
 
@@ -48,27 +49,7 @@ class ExchangeRefused(Exception):
 
 def _hashed_fields(entry: DisclosureEntry) -> dict[str, Any]:
     """What an entry's hash covers: everything but the hashes themselves."""
-    return {
-        "sequence": entry.sequence,
-        "at": entry.at.astimezone(dt.UTC).isoformat(),
-        "agreement": entry.agreement_id,
-        "version": entry.version,
-        "content_hash": entry.content_hash,
-        "kind": entry.kind,
-        "effect": entry.effect,
-        "party": entry.party_id,
-        "provider": entry.provider_id,
-        "client": entry.client_id,
-        "person": entry.person_id,
-        "actor_label": entry.actor_label,
-        "dataset": entry.dataset_id,
-        "fields": entry.fields,
-        "record_count": entry.record_count,
-        "payload_hash": entry.payload_hash,
-        "reason": entry.reason,
-        "clauses": entry.clauses,
-        "correlation_id": entry.correlation_id,
-    }
+    return DISCLOSURE.fields(DISCLOSURE.row_of(entry))
 
 
 def disclosure_record(
@@ -128,29 +109,9 @@ def disclosure_record(
     return entry
 
 
-def disclosures_verify(*, batch_size: int = 5000) -> tuple[int, Break | None]:
+def disclosures_verify() -> tuple[int, Break | None]:
     """Check the whole disclosure chain: (entries checked, the first break or None)."""
-    checked = 0
-
-    def stored() -> Iterator[StoredEntry]:
-        nonlocal checked
-        for entry in DisclosureEntry.objects.order_by("sequence").iterator(chunk_size=batch_size):
-            checked += 1
-            yield StoredEntry(
-                entry.sequence, _hashed_fields(entry), entry.previous_hash, entry.hash
-            )
-
-    with transaction.atomic():
-        problem = first_broken(stored())
-        if problem is None:
-            head = DisclosureHead.objects.filter(id=1).first()
-            last = DisclosureEntry.objects.order_by("-sequence").first()
-            if head and (last is None or last.sequence != head.sequence):
-                problem = Break(
-                    head.sequence,
-                    f"the chain ends early: entries after #{last.sequence if last else 0} are missing",
-                )
-    return checked, problem
+    return chain_verify_links(DISCLOSURE)
 
 
 # --- Disclosing -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 import orjson
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router, Schema
 from ninja.params.functions import Query
@@ -130,7 +130,10 @@ def _json(request: HttpRequest, entries: list[selectors.Entry] | selectors.Entry
     openapi_extra={
         "responses": {
             200: {"description": "The published agreements, by reference, with their summaries."},
-            422: {"description": "`organisation` is longer than 200 characters."},
+            422: {
+                "description": "`organisation` is longer than 200 characters, or there are "
+                "too many query parameters."
+            },
         }
     },
 )
@@ -162,4 +165,6 @@ def register(
 )
 def summary(request: HttpRequest, reference: str) -> HttpResponse:
     # Http404 becomes {"error": "not_found", ...} through the exchange API's handler.
+    if "\x00" in reference:  # no reference has one, and PostgreSQL cannot even compare it
+        raise Http404("No agreement with this reference is published in the register.")
     return _json(request, selectors.published_get(reference=reference))
