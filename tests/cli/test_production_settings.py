@@ -53,17 +53,29 @@ def test_without_https_the_checklist_says_what_is_missing(tmp_path: Path) -> Non
         assert missing in result.stderr
 
 
-def test_over_https_cookies_carry_the_host_prefix_and_are_secure(tmp_path: Path) -> None:
-    """`__Host-` cookies are accepted only if Secure, for the whole site, from this host alone."""
+def test_over_https_every_cookie_carries_the_host_prefix_and_is_secure(tmp_path: Path) -> None:
+    """`__Host-` cookies are accepted only if Secure, for the whole site, from this host alone.
+
+    Signs in and out over HTTPS, as a person does, and looks at every cookie set on the way.
+    """
     script = (
         "import django; django.setup()\n"
         "from django.core.management import call_command\n"
         "call_command('migrate', verbosity=0)\n"
+        "from accord.apps.accounts.models import User\n"
+        "User.objects.create_user('ig@example.gov.uk', 'correct horse battery staple',"
+        " full_name='IG')\n"
         "from django.test import Client\n"
-        "response = Client().get('/account/sign-in/', secure=True,"
-        " headers={'host': 'accord.example.gov.uk'})\n"
-        "for name, morsel in response.cookies.items():\n"
-        "    print(name, bool(morsel['secure']), morsel['path'], repr(morsel['domain']))\n"
+        "client = Client(headers={'host': 'accord.example.gov.uk'})\n"
+        "answers = [client.get('/account/sign-in/', secure=True),\n"
+        "    client.post('/account/sign-in/', {'email': 'ig@example.gov.uk',"
+        " 'password': 'correct horse battery staple'}, secure=True),\n"
+        "    client.post('/account/sign-out/', secure=True)]\n"
+        "print('statuses', *(a.status_code for a in answers))\n"
+        "for answer in answers:\n"
+        "    for name, morsel in answer.cookies.items():\n"
+        "        print(name, bool(morsel['secure']), bool(morsel['httponly']), morsel['path'],"
+        " repr(morsel['domain']), morsel['samesite'])\n"
     )
     environment = {
         key: value
@@ -83,5 +95,8 @@ def test_over_https_cookies_carry_the_host_prefix_and_are_secure(tmp_path: Path)
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    cookies = dict(line.split(" ", 1) for line in result.stdout.splitlines())
-    assert cookies["__Host-csrftoken"] == "True / ''"
+    statuses, *lines = result.stdout.splitlines()
+    assert statuses == "statuses 200 302 302"
+    cookies = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in lines}
+    assert set(cookies) == {"__Host-csrftoken", "__Host-sessionid"}
+    assert all(flags == "True True / '' Lax" for flags in cookies.values()), cookies

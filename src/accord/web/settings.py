@@ -189,6 +189,9 @@ HTTPS = os.environ.get("ACCORD_HTTPS") == "1"
 # Behind a reverse proxy: it sets X-Forwarded-Proto and appends the client to X-Forwarded-For.
 BEHIND_PROXY = os.environ.get("ACCORD_BEHIND_PROXY") == "1"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+# Messages ("Your authenticator app is set up") are kept in the session, so the only cookies are
+# the session's and CSRF's, both named and flagged below.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 if HTTPS:
     # The __Host- prefix: browsers accept the cookie only if it is Secure, for the whole site
     # and from this host alone, so a sibling subdomain cannot plant or overwrite it.
