@@ -499,12 +499,19 @@ def invitation_accept(
                 membership_grant(
                     actor=None, organisation=invitation.organisation, user=user, role=role
                 )
-        elif not Membership.objects.filter(
-            user=user, organisation=invitation.organisation
-        ).exists():
-            raise PermissionDenied(
-                f"You are signed in as {user.email}, who is not a member of {invitation.organisation.name}."
-            )
+        else:
+            held = Membership.objects.filter(user=user, organisation=invitation.organisation)
+            if not held.exists():
+                raise PermissionDenied(
+                    f"You are signed in as {user.email}, who is not a member of {invitation.organisation.name}."
+                )
+            # Joining names the person as the party's contact in the agreement: the roles a new
+            # organisation's first person may take, not a viewer or a practitioner.
+            if not held.filter(role__in=JOINING_ROLES).exists():
+                raise PermissionDenied(
+                    f"Only an IG officer, SIRO, DPO, Caldicott Guardian or organisation "
+                    f"administrator of {invitation.organisation.name} can join for it."
+                )
         invitation.accepted_at, invitation.accepted_by = timezone.now(), user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         party = InitiativeParty.objects.get(

@@ -168,6 +168,8 @@ def client_rotate(*, actor: User, client: ApiClient) -> str:
     secret = _new_secret()
     with transaction.atomic():
         client = _locked_client(actor, client)
+        # As for a new client: a terminated agreement's clients get no fresh secret.
+        _check_open_for_clients(client.agreement)
         now = timezone.now()
         overlap_ends = now + dt.timedelta(hours=settings.ACCORD_SECRET_OVERLAP_HOURS)
         # Only secrets still in use change: one already due to expire sooner keeps its date.
