@@ -174,10 +174,7 @@ def main() -> int:
     audit_table, audit_failed = audit_rows(audit_results)
     print(audit_table)
     elapsed = time.perf_counter() - started
-    machine = (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
+    machine = machine_description()
     print(f"\nMachine: {machine}; whole run {elapsed:.0f} s")
     if args.write:
         write(
@@ -483,7 +480,7 @@ def register_note(r: dict[str, Any], machine: str) -> str:
         f"time ({r['alone_requests']} requests: the page's own time, no queue); then "
         f"{r['requests']:,} requests per row in {r['rounds']} rounds rotating the rows, so "
         "that all see the same machine; requests/s is the rate over those rounds. The clients, "
-        "both servers and PostgreSQL share the machine's 2 cores. SQL queries are counted for "
+        "the servers and PostgreSQL share the machine's 2 cores. SQL queries are counted for "
         "each page of the mix in process, with Django's test client "
         f"({register.SMALL:,}/{register.LARGE:,}: {pages}); a page showing a terminated "
         "agreement makes one more, to say who has confirmed deletion, so the fewest and the "
@@ -494,29 +491,41 @@ def register_note(r: dict[str, Any], machine: str) -> str:
     )
 
 
+def machine_description() -> str:
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def replace_section(path: Path, heading: str, section: str) -> None:
+    """Put `section` in the file in place of the one starting with `heading`, or at its end."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start = text.find("\n" + heading)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[: start + 1] + section + ("" if end == -1 else "\n" + text[end + 1 :])
+    path.write_text(text, encoding="utf-8")
+
+
 def register_section(table: str, note: str) -> str:
     return f"## Register, measured {dt.date.today().isoformat()}\n\n{note}\n\n{table}\n"
 
 
 def register_only(path: Path | None, *, quick: bool) -> int:
     """The register section alone; with `path`, replace (or add) it in that file."""
-    machine = (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
+    machine = machine_description()
     results = register_results_of(quick=quick)
     table_text, failed = register_rows(results)
     print(table_text)
     if path is not None:
-        section = register_section(table_text, register_note(results, machine))
-        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-        start = text.find("\n## Register, measured ")
-        if start == -1:
-            text = text.rstrip("\n") + "\n\n" + section
-        else:
-            end = text.find("\n## ", start + 1)
-            text = text[: start + 1] + section + ("" if end == -1 else "\n" + text[end + 1 :])
-        path.write_text(text, encoding="utf-8")
+        replace_section(
+            path,
+            "## Register, measured ",
+            register_section(table_text, register_note(results, machine)),
+        )
     return 1 if failed else 0
 
 
@@ -601,23 +610,14 @@ def audit_section(table: str, note: str) -> str:
 
 def audit_only(path: Path | None, *, quick: bool) -> int:
     """The audit log section alone; with `path`, replace (or add) it in that file."""
-    machine = (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
+    machine = machine_description()
     results = audit_results_of(quick=quick)
     table_text, failed = audit_rows(results)
     print(table_text)
     if path is not None:
-        section = audit_section(table_text, audit_note(results, machine))
-        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-        start = text.find("\n## Audit log, measured ")
-        if start == -1:
-            text = text.rstrip("\n") + "\n\n" + section
-        else:
-            end = text.find("\n## ", start + 1)
-            text = text[: start + 1] + section + ("" if end == -1 else "\n" + text[end + 1 :])
-        path.write_text(text, encoding="utf-8")
+        replace_section(
+            path, "## Audit log, measured ", audit_section(table_text, audit_note(results, machine))
+        )
     return 1 if failed else 0
 
 
