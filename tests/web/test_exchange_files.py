@@ -494,3 +494,22 @@ def test_a_key_file_others_can_read_is_refused(sharing: Sharing, data_dir: Path)
     with pytest.raises(ImproperlyConfigured, match="chmod 600"):
         crypto.encrypt_to_store("0" * 32, b"data")
     key.chmod(0o600)
+
+
+def test_the_recipients_offered_are_this_agreements_alone_whatever_was_shown_before(
+    make_organisation: Any, make_person: Any
+) -> None:
+    """A share form lists the receiving parties' people of its own agreement only: earlier forms
+    (another agreement, another organisation) leave nothing behind in the process."""
+    from accord.apps.exchange.views.files import FileShareForm
+
+    police = make_organisation("Northshire Police", "police")
+    trust = make_organisation("Northshire NHS Trust", "nhs-trust")
+    officer = make_person(police, "practitioner", email="officer@police.example")
+    nurse = make_person(trust, "practitioner", email="nurse@trust.example")
+
+    first = FileShareForm(receiving={police.pk: police.name}, max_bytes=1000)
+    assert list(first.fields["recipients"].queryset) == [officer]  # type: ignore[attr-defined]
+    second = FileShareForm(receiving={trust.pk: trust.name}, max_bytes=1000)
+    assert list(second.fields["recipients"].queryset) == [nurse]  # type: ignore[attr-defined]
+    assert "police" not in second.as_div()

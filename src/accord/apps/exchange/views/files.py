@@ -55,6 +55,14 @@ class RecipientsField(_PeopleField):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.full_name or obj.email} ({obj.email}), {self.organisation_of.get(obj.pk, '')}"
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> RecipientsField:
+        # Each form gets a copy of the declared field, but Django's copy keeps other attributes
+        # shared: without this, every form would add its people to one dict for the process,
+        # and list people of other agreements' organisations as recipients.
+        copied = super().__deepcopy__(memo)
+        copied.organisation_of = dict(self.organisation_of)
+        return copied
+
 
 class FileShareForm(forms.Form):
     file = forms.FileField(
