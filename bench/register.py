@@ -16,8 +16,8 @@ Django is configured once per process and each size has a PostgreSQL database of
           ANALYZE, as autovacuum would after a load. The same process counts the SQL queries
           of each page in the mix, in process (Django's test client), and makes one session per
           client.
-  - load: Accord under gunicorn against each database, both servers up, as a 2-core
-          production would run it: gunicorn's (2 x cores) + 1 = 5 sync workers. 50 client
+  - load: Accord under gunicorn against each database, the servers up together, with cores + 1
+          sync workers (3 on 2 cores; see WORKERS for why not gunicorn's 2 x cores + 1). 50 client
           threads in this process, each with its own connection and session cookie, request the
           register with the mix of pages below, back to back with no pause (a closed loop: 50
           requests always in flight). Beside them, the floor: a static page (the accessibility
@@ -69,11 +69,14 @@ CLIENTS = 50
 ALONE = 130  # requests with one client at a time, per size (ten times through the mix)
 STATIC_PAGE = "/accessibility/"
 UNCACHED = "uncached"  # the large store's server with the register's results cache off
-# gunicorn's advice for 2 cores, (2 x cores) + 1 sync workers: each takes the next connection
-# waiting when it is free, so requests are served in turn. (gthread keeps each client's
-# connection with the worker that accepted it, and one worker's clients queue while the
-# other's are served: a p95 twice the median, measured.)
-WORKER_CLASS, WORKERS = "sync", 5
+# Sync workers, one more than the cores: each takes the next connection waiting when it is
+# free, so requests are served in turn. Measured on 2 cores, with PostgreSQL and the clients on
+# the same machine and pages that keep the CPU busy: gunicorn's starting point of
+# (2 x cores) + 1 = 5 sync workers gave p95 461 ms at 200 pages/s, the processes crowding the
+# cores so that a request was often set aside mid-way (p95 twice the median, the static page's
+# too); 5 gthread workers of 4 threads 572 ms at 227/s (each client's connection stays with the
+# worker that accepted it); cores + 1 = 3 sync workers 204 ms at 262/s.
+WORKER_CLASS, WORKERS = "sync", (os.cpu_count() or 2) + 1
 TARGET_P95_MS, TARGET_RATIO = 300.0, 1.5
 SEED = 20261125
 # Agreement statuses and how common each is among stored agreements.
