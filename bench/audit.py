@@ -35,15 +35,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
+# bench/register.py, this script's own directory: the thrown-away databases are made alike.
+from register import drop_database, fresh_database
+
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = int(os.environ.get("ACCORD_BENCH_AUDIT_ROWS", "1000000"))
-ADMIN_URL = os.environ.get(
-    "ACCORD_BENCH_DATABASE_URL", "postgres://accord:accord@127.0.0.1:5432/accord"
-)
 BENCH_DB = "accord_bench_audit"
 RUNS = 3
 WRITERS = 20
@@ -56,23 +55,6 @@ VERBS = (
     ("exchange.client-created", "API client Case system created", {"client": "c-{n}"}),
     ("agreement.signed", "Signed version 3 of DSA-{n} as SIRO", {"version": 3, "role": "siro"}),
 )
-
-
-def fresh_database() -> str:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    parts = urllib.parse.urlsplit(ADMIN_URL)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 def environment(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -313,7 +295,7 @@ def percentile(samples: list[float], p: float) -> float:
 
 def run(quick: bool, keep: bool) -> dict[str, Any]:
     load_before = os.getloadavg()[0]  # other work on the machine shares its cores
-    database_url = fresh_database()
+    database_url = fresh_database(BENCH_DB)
     with tempfile.TemporaryDirectory(prefix="accord-bench-audit-") as tmp:
         env = environment(database_url, Path(tmp))
         try:
@@ -353,7 +335,7 @@ def run(quick: bool, keep: bool) -> dict[str, Any]:
             connections.close_all()
         finally:
             if not keep:
-                drop_database()
+                drop_database(BENCH_DB)
     return {
         "rows": ROWS,
         "runs": len(verify),
