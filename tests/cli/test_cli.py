@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,27 @@ def test_law_check_summarises_the_knowledge_base() -> None:
     result = accord("law", "check")
     assert result.returncode == 0
     assert "all valid" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["verify-audit", "checkpoint", "sweep", "remind"])
+def test_a_database_command_on_a_database_not_yet_migrated_says_to_migrate(
+    command: str, tmp_path: Path
+) -> None:
+    """After an upgrade, before `accord manage migrate`: a plain instruction, not a traceback."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ACCORD_", "DATABASE_URL", "DJANGO_"))
+    }
+    environment["ACCORD_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "accord", command],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "run `accord manage migrate`, then try again" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "internal error" not in done.stderr

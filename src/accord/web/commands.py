@@ -175,6 +175,28 @@ def _start_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "accord", "worker"])
 
 
+def needs_migrating() -> bool:
+    """True, having said what to do, when the database lacks migrations this code needs.
+
+    For the commands that work on the database (verify-audit, checkpoint, sweep, remind,
+    worker): after an upgrade they would otherwise fail on a missing table.
+    """
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if not plan:
+        return False
+    first = plan[0][0]
+    print(
+        f"accord: the database needs {len(plan)} migration(s) first "
+        f"({first.app_label}.{first.name}...): run `accord manage migrate`, then try again",
+        file=sys.stderr,
+    )
+    return True
+
+
 def _migrations_waiting() -> list[str]:
     """The migrations not yet applied; none when the database cannot be reached to ask."""
     from django.db import connection
@@ -267,6 +289,8 @@ def worker(*, sweep_seconds: int | None = None) -> int:
 def sweep_once() -> int:
     """Run the sweep now, in this process; the notices it queues go to the worker."""
     setup_django()
+    if needs_migrating():
+        return 2
     from accord.apps.reviews.tasks import sweep
 
     result = sweep.call()
@@ -300,6 +324,8 @@ def verify_audit(*, checkpoints: Path | None = None) -> int:
     (/api/v1/transparency/checkpoints), or a copy of the checkpoint log, to compare as well.
     """
     setup_django()
+    if needs_migrating():
+        return 2
     from accord.apps.audit.keys import key_file, verifying_key
     from accord.apps.audit.services import chains_verify
 
@@ -420,6 +446,8 @@ def _published(path: Path) -> tuple[list[Any], Any, str]:
 def checkpoint() -> int:
     """Sign a checkpoint of each chain that has grown since its last one (the worker does too)."""
     setup_django()
+    if needs_migrating():
+        return 2
     from accord.apps.audit.services import ChainBroken, checkpoint_issue
 
     try:
@@ -439,6 +467,8 @@ def checkpoint() -> int:
 def remind() -> int:
     """Send the reminders that are due (late signatories, then deputies); run it daily."""
     setup_django()
+    if needs_migrating():
+        return 2
     from django.conf import settings
 
     from accord.apps.agreements.services import reminders_send
