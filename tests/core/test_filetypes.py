@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import unicodedata
 import zipfile
 
 import pytest
@@ -15,8 +16,10 @@ from accord.core.filetypes import (
     MAX_FILENAME_LENGTH,
     FileRefused,
     check_upload,
+    hostile_name_problem,
     refuse_if_too_big,
     safe_filename,
+    shown_name,
     size_text,
 )
 
@@ -263,9 +266,71 @@ def test_a_damaged_archive_is_refused() -> None:
     )
 
 
-def test_messages_name_the_file_safely() -> None:
-    message = refusal(EXE, "../../<x>\n.pdf")
-    assert message == "x.pdf is not a PDF: its content is a Windows program"
+def test_messages_name_the_file_as_it_is_kept() -> None:
+    message = refusal(EXE, "\u00c9valuation d\u2019impact (v2).pdf")
+    assert message == "Evaluation_d_impact_v2.pdf is not a PDF: its content is a Windows program"
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("../../etc/passwd.pdf", "contains “/”, which separates folders"),
+        ("C:\\Users\\ig\\evidence.pdf", "contains “\\”, which separates folders"),
+        ("a\x00b.pdf", "contains a control character (U+0000)"),
+        ("a\tb.pdf", "contains a control character (U+0009)"),
+        (
+            "invoice\u202efdp.pdf",
+            "contains an invisible character that can change how the name reads (U+202E)",
+        ),
+        ("x\u2028y.pdf", "(U+2028)"),
+        ("x\ue000.pdf", "(U+E000)"),
+        ("a<b.pdf", "contains “<”, which file names cannot contain"),
+        ("what?.pdf", "contains “?”, which file names cannot contain"),
+        ("c:evidence.pdf", "contains “:”, which file names cannot contain"),
+        (".", "is only dots, which name folders"),
+        ("...", "is only dots, which name folders"),
+        (".profile.pdf", "starts with a dot, which hides a file"),
+        ("report.pdf.", "ends with a dot or a space, which Windows removes"),
+        ("report.pdf ", "ends with a dot or a space, which Windows removes"),
+        ("NUL", "starts with NUL, a name Windows keeps for a device"),
+        ("com9.tar.pdf", "starts with COM9, a name Windows keeps for a device"),
+        ("aux .pdf", "starts with AUX, a name Windows keeps for a device"),
+        ("x" * 252 + ".pdf", "is 256 characters long, more than the 255 Accord accepts"),
+    ],
+)
+def test_hostile_names_are_refused_saying_why(name: str, problem: str) -> None:
+    assert problem in (hostile_name_problem(name) or "")
+    message = refusal(PDF, name)
+    assert message.startswith("The file name “")
+    assert problem in message
+    assert message.endswith(": rename the file and upload it again")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Cyber Essentials 2026 (final).pdf",
+        "\u00c9valuation d\u2019impact.pdf",
+        "O'Brien & Sons; v2=3 [draft] #1 {x} 50% +more ~ok!.pdf",
+        "\u8bc1\u4e66.pdf",
+        "console.pdf",
+        "CONFIG.pdf",
+        "x" * 251 + ".pdf",
+    ],
+)
+def test_names_people_give_documents_are_not_hostile(name: str) -> None:
+    assert hostile_name_problem(name) is None
+    assert check_upload(PDF, name, MAX).filename == safe_filename(name)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=300))
+def test_a_refused_name_is_shown_without_its_invisible_characters(name: str) -> None:
+    shown = shown_name(name)
+    assert len(shown) <= 60
+    assert not any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"} for c in shown)
+    if hostile_name_problem(name) is None:
+        assert not set(name) & set('/\\<>:"|?*\x00')
 
 
 @pytest.mark.parametrize(

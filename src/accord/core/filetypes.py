@@ -10,6 +10,10 @@ the archive ("../" or absolute paths), entries that are links to other files, or
 archive inside the document (an embedded spreadsheet is one) is checked by the same rules, and
 one nested inside that is refused: tools that scan or unpack a file recursively meet no bomb.
 
+A hostile file name is refused too, before the content is looked at: one that names folders,
+holds invisible characters or is otherwise not a name anyone saves a document under (see
+hostile_name_problem). An ordinary name is then made plain for storing (safe_filename).
+
 Every refusal is a FileRefused whose message says, in plain words, what is wrong. Pure: no Django,
 no files on disk; the caller reads the upload and stores it.
 """
@@ -151,6 +155,7 @@ def refuse_if_too_big(size: int, filename: str, max_bytes: int) -> None:
 
 def check_upload(data: bytes, filename: str, max_bytes: int) -> Checked:
     """The file's real type if Accord accepts it; otherwise FileRefused saying what is wrong."""
+    refuse_hostile_name(filename)
     name = safe_filename(filename)
     refuse_if_too_big(len(data), filename, max_bytes)
     extension = name.rpartition(".")[2].lower() if "." in name else ""
@@ -311,6 +316,70 @@ _RESERVED_ON_WINDOWS: Final = frozenset(
     | {f"COM{n}" for n in range(1, 10)}
     | {f"LPT{n}" for n in range(1, 10)}
 )
+
+
+# Characters Windows does not allow in a file name: a name holding one was not made by saving a
+# file on the desktop, so it was made to confuse whatever stores or opens it.
+_NOT_IN_FILE_NAMES: Final = '<>:"|?*'
+# Control, format (the right-to-left override, zero-width characters), surrogate, private-use and
+# line- or paragraph-separator characters: invisible, or able to change how the rest reads.
+_INVISIBLE_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+MAX_SENT_NAME_LENGTH: Final = 255  # the longest name the usual file systems hold
+
+
+def _invisible(character: str) -> bool:
+    return unicodedata.category(character) in _INVISIBLE_CATEGORIES
+
+
+def shown_name(name: str, limit: int = 60) -> str:
+    """A name as it can be shown safely in a message: each invisible character written as
+    [U+202E], cut to `limit` characters. Markup is left to the page's escaping."""
+    shown = "".join(f"[U+{ord(c):04X}]" if _invisible(c) else c for c in name)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "\u2026"
+
+
+def hostile_name_problem(name: str) -> str | None:
+    """What makes a file name hostile, in words that finish "The file name ... ", else None.
+
+    Hostile: it names folders ("../../etc/passwd.pdf"), holds invisible characters
+    ("invoice[U+202E]fdp.exe" shows as "invoiceexe.pdf"), characters no desktop allows, a
+    device name Windows keeps (CON, NUL, COM1), starts with a dot (hidden) or ends with a dot or
+    space (dropped by Windows, changing the type), or is longer than any file system holds. A
+    person saving a document never makes such a name, so it is refused rather than tidied up.
+    """
+    if invisible := next((c for c in name if _invisible(c)), None):
+        kind = (
+            "a control character"
+            if unicodedata.category(invisible) == "Cc"
+            else "an invisible character that can change how the name reads"
+        )
+        return f"contains {kind} (U+{ord(invisible):04X})"
+    if separator := next((c for c in name if c in "/\\"), None):
+        return f"contains “{separator}”, which separates folders"
+    if forbidden := next((c for c in name if c in _NOT_IN_FILE_NAMES), None):
+        return f"contains “{forbidden}”, which file names cannot contain"
+    if name and set(name) == {"."}:
+        return "is only dots, which name folders"
+    if name.startswith("."):
+        return "starts with a dot, which hides a file"
+    if name.endswith((".", " ")):
+        return "ends with a dot or a space, which Windows removes, changing the type of file"
+    device = name.split(".")[0].strip().upper()
+    if device in _RESERVED_ON_WINDOWS:
+        return f"starts with {device}, a name Windows keeps for a device"
+    if len(name) > MAX_SENT_NAME_LENGTH:
+        return (
+            f"is {len(name):,} characters long, more than the {MAX_SENT_NAME_LENGTH} Accord accepts"
+        )
+    return None
+
+
+def refuse_hostile_name(name: str) -> None:
+    """FileRefused saying what is wrong with the name, if hostile_name_problem finds anything."""
+    if (problem := hostile_name_problem(name)) is not None:
+        raise FileRefused(
+            f"The file name “{shown_name(name)}” {problem}: rename the file and upload it again"
+        )
 
 
 def safe_filename(name: str) -> str:

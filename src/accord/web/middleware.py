@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accord.apps.audit.correlation import correlation_id
+from accord.web.uploads import SentNameMultiPartParser
 
 
 class CorrelationIdMiddleware:
@@ -49,4 +50,17 @@ class ApiHttpsOnlyMiddleware:
                 },
                 status=403,
             )
+        return self.get_response(request)
+
+
+class SentFileNamesMiddleware:
+    """Parse uploads with SentNameMultiPartParser, so that a hostile file name is refused rather
+    than quietly tidied (accord.web.uploads). Before anything reads the form (CSRF does)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The stubs type this as a parser, not a parser class, as Django documents it.
+        request.multipart_parser_class = SentNameMultiPartParser  # type: ignore[assignment]
         return self.get_response(request)

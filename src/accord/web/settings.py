@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accord.web.middleware.CorrelationIdMiddleware",
     "accord.web.middleware.ApiHttpsOnlyMiddleware",
+    "accord.web.middleware.SentFileNamesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accord.apps.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",

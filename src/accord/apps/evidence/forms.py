@@ -16,6 +16,7 @@ from accord.core.filetypes import (
     refuse_if_too_big,
     size_text,
 )
+from accord.web.uploads import UploadField
 
 
 class EvidenceForm(forms.Form):
@@ -34,7 +35,7 @@ class EvidenceForm(forms.Form):
         required=False,
         error_messages={"max_length": "The reference must be 100 characters or fewer"},
     )
-    file = forms.FileField(
+    file = UploadField(
         label="Upload the evidence",
         allow_empty_file=True,  # the core says why an empty file is refused
         error_messages={"required": "Choose the file to upload"},

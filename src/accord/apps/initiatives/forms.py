@@ -10,6 +10,7 @@ from django import forms
 from accord.apps.initiatives.services import FIELD_NAME_MAX
 from accord.core import codes
 from accord.core.dpia import LIKELIHOODS, SEVERITIES
+from accord.web.uploads import UploadField
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -42,7 +43,7 @@ class StartForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
         label="Upload an initiative file",
         help_text="YAML or JSON in Accord's initiative format (format 1), up to 1 MB",
         error_messages={"required": "Choose an initiative file to upload"},

@@ -26,6 +26,7 @@ from accord.apps.exchange import datasets, selectors, services, sources
 from accord.apps.exchange.models import Dataset, DatasetColumn
 from accord.apps.exchange.views.channel import exchange_page
 from accord.core.filetypes import size_text
+from accord.web.uploads import UploadField
 from accord.web.viewhelpers import apply_errors, signed_in_user
 
 # --- Forms ------------------------------------------------------------------------------------
@@ -64,7 +65,7 @@ class DatasetHowForm(forms.Form):
 
 class DatasetUploadForm(forms.Form):
     name = _name_field()
-    file = forms.FileField(
+    file = UploadField(
         label="Upload the file",
         allow_empty_file=True,  # the service says why an empty file is refused
         error_messages={"required": "Choose the file to upload"},

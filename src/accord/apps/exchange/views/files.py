@@ -35,6 +35,7 @@ from accord.apps.organisations.models import Membership
 from accord.core import codes
 from accord.core.access import RECEIVING
 from accord.core.filetypes import safe_filename, size_text
+from accord.web.uploads import UploadField
 from accord.web.viewhelpers import apply_errors, signed_in_user, submitted
 
 # --- Forms ------------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ class RecipientsField(_PeopleField):
 
 
 class FileShareForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
         label="Choose the file to share",
         allow_empty_file=True,  # the service says why an empty file is refused
         error_messages={"required": "Choose the file to share"},
