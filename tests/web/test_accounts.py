@@ -245,3 +245,29 @@ def test_a_password_alone_cannot_enrol_a_new_authenticator_past_an_existing_one(
     assert intruder.post("/account/mfa/set-up/", {"code": "123456"}).status_code == 302
     assert not TOTPDevice.objects.filter(user=siro, confirmed=False).exists()
     assert intruder.get("/initiatives/")["Location"].startswith("/account/mfa/verify/")
+
+
+def test_a_new_password_built_on_the_persons_organisation_or_accord_is_refused(
+    ig_officer: User,
+) -> None:
+    """ASVS 6.2.11: the context words (core/passwords.py) on changing a password, and resetting."""
+    client = signed_in(ig_officer)
+    for guessable, word in (
+        ("Northshire-2026-rocks", "Northshire"),
+        ("acc0rd is the best", "Accord"),
+    ):
+        response = client.post(
+            "/account/password/change/",
+            {"old_password": PASSWORD, "new_password1": guessable, "new_password2": guessable},
+        )
+        assert response.status_code == 200
+        text = " ".join(response.content.decode().replace("&#x27;", "'").split())
+        assert re.search(f"must not be built on “{word}”", text, re.I), text[:2000]
+    assert _sign_in(Client(), ig_officer.email) == 302  # unchanged
+    fine = "a whole new passphrase 42"
+    response = client.post(
+        "/account/password/change/",
+        {"old_password": PASSWORD, "new_password1": fine, "new_password2": fine},
+    )
+    assert response.status_code == 302
+    assert _sign_in(Client(), ig_officer.email, fine) == 302

@@ -83,6 +83,12 @@ def _join_school(client: Client, ig: User, initiative, school: Organisation) -> 
     page = partner.get(link.group(1)).content.decode()
     assert "Why share" in page
     assert "The law that allows it" in page
+    # A password built on the school's name is among the first an attacker tries (ASVS 6.2.11).
+    guessable = {"full_name": "Helen Head", "password": "Brookfield2026!!", "roles": ["siro"]}
+    refused = partner.post(link.group(1), guessable)
+    assert refused.status_code == 400
+    assert "must not be built on “brookfield”" in refused.content.decode().lower()
+    assert not User.objects.filter(email="head@brookfield.example").exists()
     response = partner.post(
         link.group(1),
         {

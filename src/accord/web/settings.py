@@ -169,6 +169,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Accord's words, the trade's and the person's own (ASVS 6.2.11): core/passwords.py.
+    {"NAME": "accord.apps.accounts.passwords.ContextWordsValidator"},
 ]
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "initiatives:list"

@@ -8,7 +8,11 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
+from accord.apps.accounts.models import User
+from accord.apps.accounts.passwords import refuse_context_words
+from accord.apps.agreements.models import Invitation
 from accord.core.access import JOINING_ROLES, ROLES
 from accord.core.agreement.sections import SECTION_BY_KEY, Value
 
@@ -205,10 +209,24 @@ class JoinForm(forms.Form):
         label="Choose a password",
         widget=forms.PasswordInput,
         strip=False,
-        help_text="At least 12 characters. A phrase of several words is easiest to remember.",
+        help_text="At least 12 characters, and not built on your name, your organisation's or "
+        "Accord's. A phrase of several words is easiest to remember.",
     )
 
-    def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        validate_password(password)
-        return password
+    def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password = data.get("password")
+        if password is not None:
+            # The account does not exist yet: the validators get its e-mail address and name, and
+            # the context words also the organisation it joins for.
+            candidate = User(email=self.invitation.email, full_name=data.get("full_name", ""))
+            try:
+                validate_password(password, candidate)
+                refuse_context_words(password, organisations=[self.invitation.organisation.name])
+            except ValidationError as invalid:
+                self.add_error("password", invalid)
+        return data

@@ -196,7 +196,11 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     # A new organisation's first person joins with a new account; anyone else signs in first.
     organisation_is_new = not invitation.organisation.memberships.exists()
-    form = f.JoinForm(request.POST or None) if user is None and organisation_is_new else None
+    form = (
+        f.JoinForm(request.POST or None, invitation=invitation)
+        if user is None and organisation_is_new
+        else None
+    )
     context = {
         "invitation": invitation,
         "initiative": invitation.initiative,
