@@ -271,3 +271,62 @@ def test_a_new_password_built_on_the_persons_organisation_or_accord_is_refused(
     )
     assert response.status_code == 302
     assert _sign_in(Client(), ig_officer.email, fine) == 302
+
+
+def test_setting_up_an_authenticator_long_after_signing_in_asks_for_the_password_again(
+    ig_officer: User,
+) -> None:
+    """ASVS 7.5.1: whoever finds a session left open cannot tie the account to their own phone."""
+    client = Client()
+    assert _sign_in(client, ig_officer.email) == 302
+    session = client.session
+    session[SIGNED_IN_AT] = time.time() - 11 * 60
+    session.save()
+    page = client.get("/account/mfa/set-up/").content.decode()
+    assert 'name="password"' in page
+    device = TOTPDevice.objects.get(user=ig_officer, confirmed=False)
+
+    missing = client.post("/account/mfa/set-up/", {"code": _code(device)})
+    assert missing.status_code == 400
+    assert "Enter your password" in missing.content.decode()
+    wrong = client.post("/account/mfa/set-up/", {"code": _code(device), "password": "not mine"})
+    assert wrong.status_code == 400
+    assert "Your password is not right" in wrong.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert not AuditEntry.objects.filter(verb="account.mfa-enabled").exists()
+
+    done = client.post("/account/mfa/set-up/", {"code": _code(device), "password": PASSWORD})
+    assert done.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert AuditEntry.objects.filter(verb="account.mfa-enabled", actor=ig_officer).exists()
+
+    # With one set up, the page adds no other: a lost phone is removed by an administrator.
+    again = client.get("/account/mfa/set-up/", follow=True)
+    assert again.redirect_chain[-1][0] == "/account/"
+    assert "already set up" in again.content.decode()
+    assert TOTPDevice.objects.filter(user=ig_officer).count() == 1
+
+
+def test_the_set_up_just_after_signing_in_does_not_ask_for_the_password(ig_officer: User) -> None:
+    client = Client()
+    assert _sign_in(client, ig_officer.email) == 302
+    assert 'name="password"' not in client.get("/account/mfa/set-up/").content.decode()
+
+
+def test_wrong_passwords_on_the_set_up_page_count_towards_the_lock_out(ig_officer: User) -> None:
+    client = Client()
+    assert _sign_in(client, ig_officer.email) == 302
+    session = client.session
+    session[SIGNED_IN_AT] = time.time() - 11 * 60
+    session.save()
+    client.get("/account/mfa/set-up/")
+    device = TOTPDevice.objects.get(user=ig_officer, confirmed=False)
+    for _ in range(5):
+        client.post("/account/mfa/set-up/", {"code": _code(device), "password": "guess"})
+    # Locked out: even the right password is refused now, at sign-in as here.
+    assert _sign_in(Client(), ig_officer.email) != 302
+    client.post("/account/mfa/set-up/", {"code": _code(device), "password": PASSWORD})
+    device.refresh_from_db()
+    assert not device.confirmed

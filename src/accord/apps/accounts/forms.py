@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -48,3 +50,21 @@ class TotpCodeForm(forms.Form):
         if not code.isdigit():
             raise forms.ValidationError("The security code must be 6 digits")
         return code
+
+
+class AuthenticatorSetupForm(TotpCodeForm):
+    """The new authenticator's first code and, unless the person signed in moments ago, their
+    password: whoever finds a session left open must not tie the account to their own phone."""
+
+    password = forms.CharField(
+        label="Your password",
+        help_text="To make sure it is you",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+
+    def __init__(self, *args: Any, ask_password: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_password:
+            del self.fields["password"]

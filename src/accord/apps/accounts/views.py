@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import user_has_device
 
-from accord.apps.accounts.forms import SignInForm, TotpCodeForm
+from accord.apps.accounts.forms import AuthenticatorSetupForm, SignInForm, TotpCodeForm
+from accord.apps.accounts.middleware import SIGNED_IN_AT
 from accord.apps.accounts.models import User
 from accord.apps.accounts.selectors import user_requires_mfa
 from accord.apps.accounts.services import (
@@ -72,23 +74,53 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:sign-in")
 
 
+# Setting up an authenticator more than this long after signing in asks for the password again
+# (ASVS 7.5.1): the set-up straight after joining or signing in stays one step.
+REAUTHENTICATE_AFTER_SECONDS = 10 * 60
+
+
+def _signed_in_recently(request: HttpRequest) -> bool:
+    signed_in_at = request.session.get(SIGNED_IN_AT)
+    return signed_in_at is not None and time.time() - signed_in_at < REAUTHENTICATE_AFTER_SECONDS
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
-    """Signed-in user, for their own account only. Someone who already has an authenticator
-    must prove it first: otherwise a password alone could enrol a new one and pass as verified."""
+    """Signed-in user, for their own account only, who has no authenticator yet.
+
+    Someone who has one must prove it (else a password alone could enrol another and pass as
+    verified), and even then cannot add a second here: a lost phone is replaced by a site
+    administrator removing the old one. Long after signing in, the password is asked again.
+    """
     user = signed_in_user(request)
-    if not user.is_verified() and user_has_device(user, confirmed=True):  # type: ignore[attr-defined]
-        return redirect(
-            f"{reverse('accounts:mfa-verify')}?{urlencode({'next': _next_url(request)})}"
+    if user_has_device(user, confirmed=True):
+        if not user.is_verified():  # type: ignore[attr-defined]
+            return redirect(
+                f"{reverse('accounts:mfa-verify')}?{urlencode({'next': _next_url(request)})}"
+            )
+        messages.info(
+            request,
+            "Your authenticator app is already set up. If you have lost it, ask your site "
+            "administrator to remove it, then set up the new one",
         )
+        return redirect("accounts:account")
     device = mfa_pending_device(user=user)
-    form = TotpCodeForm(request.POST or None)
+    ask_password = not _signed_in_recently(request)
+    form = AuthenticatorSetupForm(request.POST or None, ask_password=ask_password)
     if request.method == "POST" and form.is_valid():
-        if mfa_confirm_device(request=request, user=user, code=form.cleaned_data["code"]):
+        # authenticate() lets Axes count a wrong password here as at sign-in.
+        if (
+            ask_password
+            and authenticate(request, email=user.email, password=form.cleaned_data["password"])
+            != user
+        ):
+            form.add_error("password", "Your password is not right")
+        elif mfa_confirm_device(request=request, user=user, code=form.cleaned_data["code"]):
             messages.success(request, "Your authenticator app is set up")
             return redirect(_next_url(request))
-        form.add_error("code", "The security code is not right: check the time on your device")
+        else:
+            form.add_error("code", "The security code is not right: check the time on your device")
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = BytesIO()
     image.save(buffer)
